@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "gembatch",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "gembatch", targets: ["gembatch"]),
+    .library(name: "GeminiAPI", targets: ["GeminiAPI"]),
+    .library(name: "GeminiMock", targets: ["GeminiMock"]),
+    .library(name: "GemBatchCore", targets: ["GemBatchCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+  ],
+  targets: [
+    .target(
+      name: "GeminiAPI",
+      dependencies: [
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
+      name: "GeminiMock",
+      dependencies: [
+        "GeminiAPI",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
+      name: "GemBatchCore",
+      dependencies: [
+        "GeminiAPI",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      resources: [.copy("Resources/prices.json")]
+    ),
+    .executableTarget(
+      name: "gembatch",
+      dependencies: [
+        "GeminiAPI", "GeminiMock", "GemBatchCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(name: "GeminiAPITests", dependencies: ["GeminiAPI", "GeminiMock",
+      .product(name: "Hummingbird", package: "hummingbird")]),
+    .testTarget(name: "GeminiMockTests", dependencies: ["GeminiMock", "GeminiAPI"]),
+    .testTarget(name: "GemBatchCoreTests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI"]),
+    .testTarget(name: "GembatchCLITests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

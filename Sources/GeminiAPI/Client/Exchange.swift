@@ -1,0 +1,42 @@
+import Foundation
+
+/// Everything one HTTP attempt produced: what the store records and the scheduler decides on.
+/// Failures are values here, not thrown errors, because a failed attempt still has bytes,
+/// timings and a status worth keeping.
+public struct Exchange: Sendable {
+  /// HTTP status, nil when no answer arrived (connect error, timeout before headers).
+  public var httpStatus: Int?
+  /// The raw body bytes, or for a stream the raw SSE transcript as received (possibly partial).
+  public var rawBody: Data
+  /// The decoded (for streams: assembled) response, or why there is none.
+  public var result: Result<GenerateContentResponse, GeminiError>
+  /// `Retry-After` in seconds, when the server sent it.
+  public var retryAfter: Duration?
+  /// From just before sending to the end of the body.
+  public var latency: Duration
+  /// From just before sending to the response head (non-stream) or the first SSE event (stream).
+  public var timeToFirstByte: Duration?
+  public var streamed: Bool
+  /// Number of SSE events received (0 for non-stream).
+  public var eventCount: Int
+
+  public init(
+    httpStatus: Int?, rawBody: Data, result: Result<GenerateContentResponse, GeminiError>, retryAfter: Duration? = nil,
+    latency: Duration, timeToFirstByte: Duration? = nil, streamed: Bool = false, eventCount: Int = 0
+  ) {
+    self.httpStatus = httpStatus
+    self.rawBody = rawBody
+    self.result = result
+    self.retryAfter = retryAfter
+    self.latency = latency
+    self.timeToFirstByte = timeToFirstByte
+    self.streamed = streamed
+    self.eventCount = eventCount
+  }
+
+  public var response: GenerateContentResponse? { try? result.get() }
+  public var error: GeminiError? {
+    if case .failure(let e) = result { return e }
+    return nil
+  }
+}

@@ -1,0 +1,50 @@
+/// How the scheduler treats a failure.
+public enum ErrorClass: Sendable, Hashable {
+  /// 429, or 503 RESOURCE_EXHAUSTED. `daily` means a per-day quota: waiting minutes will not help.
+  case rateLimited(suggestedDelay: Duration?, daily: Bool, quotaId: String?)
+  /// 408, 500, 502, 503, 504, timeouts, connection errors, truncated bodies or streams, malformed 200 bodies.
+  case transient(suggestedDelay: Duration?)
+  /// Any other 4xx, or a request that could not be built.
+  case permanent
+
+  /// A short stable name for storage and reports.
+  public var name: String {
+    switch self {
+    case .rateLimited(_, let daily, _): daily ? "rate_limited_daily" : "rate_limited"
+    case .transient: "transient"
+    case .permanent: "permanent"
+    }
+  }
+
+  public var isRetryable: Bool {
+    switch self {
+    case .rateLimited(_, let daily, _): !daily
+    case .transient: true
+    case .permanent: false
+    }
+  }
+}
+
+extension GeminiError {
+  /// The classification the scheduler acts on.
+  public var errorClass: ErrorClass {
+    switch code {
+    case .httpStatus:
+      let status = httpStatus ?? 0
+      let api = body?.status
+      if status == 429 || api == "RESOURCE_EXHAUSTED" {
+        let violations = body?.quotaViolations ?? []
+        let daily = violations.contains { $0.quotaClass.isDaily }
+        let id = violations.first { $0.quotaClass.isDaily }?.quotaId ?? violations.first?.quotaId
+        return .rateLimited(suggestedDelay: suggestedDelay, daily: daily, quotaId: id)
+      }
+      if [408, 500, 502, 503, 504].contains(status) { return .transient(suggestedDelay: suggestedDelay) }
+      if status >= 500 { return .transient(suggestedDelay: suggestedDelay) }
+      return .permanent
+    case .malformedBody, .truncated, .connect, .connectionLost, .timeout:
+      return .transient(suggestedDelay: nil)
+    case .invalidRequest, .missingAPIKey, .cancelled:
+      return .permanent
+    }
+  }
+}

@@ -7,6 +7,8 @@ struct GemBatch: AsyncParsableCommand {
     abstract: "Run large sets of prompts through the Gemini native API: resumable, under quota, with exact cost.",
     version: GemBatchVersion.current,
     subcommands: [
+      ValidateCommand.self,
+      StatusCommand.self,
     ]
   )
 }

@@ -9,6 +9,7 @@ struct GemBatch: AsyncParsableCommand {
     subcommands: [
       ValidateCommand.self,
       StatusCommand.self,
+      MockCommand.self,
     ]
   )
 }

@@ -47,14 +47,14 @@ enum TextReportRenderer {
     if !d.failureReasons.isEmpty {
       line()
       line("Failure reasons")
-      o += table([["count", "class", "reason"]] + d.failureReasons.map { [Fmt.int($0.count), $0.failureClass, $0.reason] })
+      o += table([["count", "class", "reason"]] + d.failureReasons.map { [Fmt.int($0.count), $0.failureClass, $0.reason] }, left: [1, 2])
     }
     if !d.topJobs.isEmpty {
       line()
       line("Most expensive jobs")
       o += table(
         [["job", "model", "cost", "prompt", "output"]]
-          + d.topJobs.map { [$0.id, $0.model, Fmt.usd($0.costUSD), Fmt.int($0.promptTokens), Fmt.int($0.outputTokens)] })
+          + d.topJobs.map { [$0.id, $0.model, Fmt.usd($0.costUSD), Fmt.int($0.promptTokens), Fmt.int($0.outputTokens)] }, left: [0, 1])
     }
     if t.groundingUSD > 0 {
       line()
@@ -63,8 +63,8 @@ enum TextReportRenderer {
     return o
   }
 
-  /// Left-aligned first column, right-aligned numbers, two spaces between columns.
-  static func table(_ rows: [[String]]) -> String {
+  /// Columns in `left` left-aligned (the last one unpadded), the others right-aligned; two spaces between.
+  static func table(_ rows: [[String]], left: Set<Int> = [0]) -> String {
     guard let width = rows.map(\.count).max() else { return "" }
     var w = [Int](repeating: 0, count: width)
     for r in rows { for (i, c) in r.enumerated() { w[i] = max(w[i], c.count) } }
@@ -73,7 +73,7 @@ enum TextReportRenderer {
       var cells: [String] = []
       for (i, c) in r.enumerated() {
         let pad = String(repeating: " ", count: w[i] - c.count)
-        cells.append(i == 0 || i == r.count - 1 && r.count == 3 ? c + (i == r.count - 1 ? "" : pad) : pad + c)
+        cells.append(left.contains(i) ? c + (i == r.count - 1 ? "" : pad) : pad + c)
       }
       o += "  " + cells.joined(separator: "  ") + "\n"
     }

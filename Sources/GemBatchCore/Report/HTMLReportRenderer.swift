@@ -20,7 +20,7 @@ enum HTMLReportRenderer {
       .warn{background:#fff4e5;border-color:#f0b36b}
       table{border-collapse:collapse;width:100%;font-size:13px}th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
       th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}td.wrap{white-space:normal;text-align:left}
-      .grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}
+      .grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}.scroll{overflow-x:auto}tr.total td{font-weight:600;border-top:2px solid #ccc}
       svg.chart{font:12px sans-serif;fill:#333;display:block}svg .grid{stroke:#e5e5e5}
       </style></head><body>
       <h1>gembatch report</h1>
@@ -58,25 +58,32 @@ enum HTMLReportRenderer {
     h += "\n<h2>Outcomes over time (attempts per minute)</h2>"
     h += SVGChart.timeline(d.timeline)
 
-    h += "\n<h2>Per model</h2><table><tr><th>model</th><th>jobs</th>"
+    h += "\n<h2>Per model: jobs, tokens, cost</h2><div class=\"scroll\"><table><tr><th>model</th><th>jobs</th>"
     for (s, _) in Fmt.states(t.states) { h += "<th>\(e(s))</th>" }
-    h += "<th>prompt</th><th>cached</th><th>output</th><th>thoughts</th><th>tool</th><th>cost</th><th>per 1k</th><th>unpriced</th>"
-    h += "<th>p50</th><th>p90</th><th>p99</th><th>ttft p50</th><th>ttft p90</th><th>ttft p99</th><th>retries</th><th>429s</th></tr>\n"
+    h += "<th>prompt</th><th>cached</th><th>output</th><th>thoughts</th><th>tool use</th><th>cost</th><th>per 1,000 jobs</th><th>unpriced</th></tr>\n"
     for m in d.models + [t] {
-      h += "<tr\(m.model == "all" ? " style=\"font-weight:600\"" : "")><td>\(e(m.model))</td><td>\(Fmt.int(m.jobs))</td>"
+      h += "<tr\(m.model == "all" ? " class=\"total\"" : "")><td>\(e(m.model))</td><td>\(Fmt.int(m.jobs))</td>"
       for (s, _) in Fmt.states(t.states) { h += "<td>\(Fmt.int(m.states[s] ?? 0))</td>" }
       let cells = [
         Fmt.int(m.tokens.prompt), Fmt.int(m.tokens.cached), Fmt.int(m.tokens.candidates), Fmt.int(m.tokens.thoughts),
         Fmt.int(m.tokens.toolUse), m.pricedJobs > 0 ? Fmt.usd(m.costUSD) : "—", m.costPer1000Jobs.map(Fmt.usd) ?? "—",
         Fmt.int(m.unpricedJobs),
-        m.latencyMs.map { Fmt.ms($0.p50) } ?? "—", m.latencyMs.map { Fmt.ms($0.p90) } ?? "—",
-        m.latencyMs.map { Fmt.ms($0.p99) } ?? "—", m.ttfbMs.map { Fmt.ms($0.p50) } ?? "—",
-        m.ttfbMs.map { Fmt.ms($0.p90) } ?? "—", m.ttfbMs.map { Fmt.ms($0.p99) } ?? "—", Fmt.int(m.retries),
-        Fmt.int(m.http429),
       ]
       h += cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n"
     }
-    h += "</table>\n"
+    h += "</table></div>\n<h2>Per model: latency and retries</h2><div class=\"scroll\"><table><tr><th>model</th>"
+    h += "<th>latency p50</th><th>p90</th><th>p99</th><th>first token p50</th><th>p90</th><th>p99</th>"
+    h += "<th>attempts</th><th>retries</th><th>429s</th><th>lost</th></tr>\n"
+    for m in d.models + [t] {
+      let cells = [
+        m.latencyMs.map { Fmt.ms($0.p50) } ?? "—", m.latencyMs.map { Fmt.ms($0.p90) } ?? "—",
+        m.latencyMs.map { Fmt.ms($0.p99) } ?? "—", m.ttfbMs.map { Fmt.ms($0.p50) } ?? "—",
+        m.ttfbMs.map { Fmt.ms($0.p90) } ?? "—", m.ttfbMs.map { Fmt.ms($0.p99) } ?? "—", Fmt.int(m.attempts),
+        Fmt.int(m.retries), Fmt.int(m.http429), Fmt.int(m.lostAttempts),
+      ]
+      h += "<tr\(m.model == "all" ? " class=\"total\"" : "")><td>\(e(m.model))</td>" + cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n"
+    }
+    h += "</table></div>\n"
     h += "<div class=\"grid2\"><div><h2>Failure reasons</h2>"
     if d.failureReasons.isEmpty {
       h += "<p class=\"muted\">No failed jobs.</p>"

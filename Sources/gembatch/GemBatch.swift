@@ -7,7 +7,12 @@ struct GemBatch: AsyncParsableCommand {
     abstract: "Run large sets of prompts through the Gemini native API: resumable, under quota, with exact cost.",
     version: GemBatchVersion.current,
     subcommands: [
-      ExportCommand.self, ReportCommand.self, DiffCommand.self,
+      ValidateCommand.self,
+      StatusCommand.self,
+      PlanCommand.self,
+      ExportCommand.self,
+      ReportCommand.self,
+      DiffCommand.self,
     ]
   )
 }

@@ -1,0 +1,50 @@
+import GeminiAPI
+
+/// Snake_case → camelCase for the parts of a job line gembatch itself reads (top-level job fields,
+/// `files` entries, `generationConfig` and its `thinkingConfig`). The user's own objects
+/// (schemas' property names, function arguments, metadata) are never touched.
+///
+/// The one place where key normalisation happens: when `WireKeys.camelCased(_:)` (GeminiAPI)
+/// lands, `normalizeRequestPart` switches to it for `contents`, `tools`, `toolConfig`, ….
+enum JobKeys {
+  /// `response_mime_type` → `responseMimeType`; a key without `_` is returned as is.
+  static func camelCase(_ key: String) -> String {
+    guard key.utf8.contains(UInt8(ascii: "_")) else { return key }
+    var out = ""
+    var upper = false
+    for ch in key {
+      if ch == "_" {
+        upper = !out.isEmpty
+        continue
+      }
+      if upper {
+        out += ch.uppercased()
+        upper = false
+      } else {
+        out.append(ch)
+      }
+    }
+    return out
+  }
+
+  /// Keys of a generationConfig object (and its thinkingConfig), camelCased. Schemas inside are left alone.
+  static func normalizeGenerationConfig(_ v: JSONValue) -> JSONValue {
+    guard case .object(let o) = v else { return v }
+    var out = JSONObject()
+    for (k, val) in o {
+      let ck = camelCase(k)
+      if ck == "thinkingConfig", case .object(let t) = val {
+        var tc = JSONObject()
+        for (tk, tv) in t { tc[camelCase(tk)] = tv }
+        out[ck] = .object(tc)
+      } else {
+        out[ck] = val
+      }
+    }
+    return .object(out)
+  }
+
+  /// Request parts passed through (contents, tools, toolConfig, safetySettings, systemInstruction):
+  /// the API accepts snake_case there itself, so they are sent as written for now.
+  static func normalizeRequestPart(_ v: JSONValue) -> JSONValue { v }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// `gembatch validate`: reads every line of every file with no network and collects every problem.
+public struct ValidationReport: Sendable, Codable, Hashable {
+  public struct ModelCount: Sendable, Codable, Hashable {
+    public var model: String
+    public var jobs: Int
+    public var estimatedInputTokens: Int
+  }
+
+  public var files: [String]
+  public var jobs: Int
+  public var models: [ModelCount]
+  public var estimatedInputTokens: Int
+  /// Every problem, in file and line order.
+  public var errors: [JobError]
+  /// Errors per code (for the summary line).
+  public var errorCounts: [String: Int]
+
+  public var isValid: Bool { errors.isEmpty }
+
+  /// Reads all files with `defaults`. Keeps at most `maxErrors` errors (counting goes on).
+  public static func validate(files: [String], defaults: RunDefaults, maxErrors: Int = 10_000) -> ValidationReport {
+    var reader = JobReader(files: files, defaults: defaults)
+    var perModel: [String: (jobs: Int, tokens: Int)] = [:]
+    var jobs = 0
+    var tokens = 0
+    var errors: [JobError] = []
+    var counts: [String: Int] = [:]
+    while let r = reader.nextResult() {
+      switch r {
+      case .job(let j):
+        jobs += 1
+        tokens += j.estimatedInputTokens
+        perModel[j.model, default: (0, 0)].jobs += 1
+        perModel[j.model, default: (0, 0)].tokens += j.estimatedInputTokens
+      case .error(let e):
+        counts[e.code.rawValue, default: 0] += 1
+        if errors.count < maxErrors { errors.append(e) }
+      }
+    }
+    return ValidationReport(
+      files: files, jobs: jobs,
+      models: perModel.keys.sorted().map { ModelCount(model: $0, jobs: perModel[$0]!.jobs, estimatedInputTokens: perModel[$0]!.tokens) },
+      estimatedInputTokens: tokens, errors: errors, errorCounts: counts)
+  }
+
+  /// The human summary printed after the errors.
+  public var summary: String {
+    var lines: [String] = []
+    let problemCount = errorCounts.values.reduce(0, +)
+    lines.append("\(jobs) job\(jobs == 1 ? "" : "s") in \(files.count) file\(files.count == 1 ? "" : "s"), ~\(estimatedInputTokens) input tokens (estimated)")
+    for m in models {
+      lines.append("  \(m.model): \(m.jobs) job\(m.jobs == 1 ? "" : "s"), ~\(m.estimatedInputTokens) tokens")
+    }
+    if problemCount == 0 {
+      lines.append("no problems found")
+    } else {
+      let byCode = errorCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+      lines.append("\(problemCount) problem\(problemCount == 1 ? "" : "s") (\(byCode))")
+      if errors.count < problemCount { lines.append("  (first \(errors.count) listed)") }
+    }
+    return lines.joined(separator: "\n")
+  }
+}

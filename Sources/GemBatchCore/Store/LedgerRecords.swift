@@ -1,0 +1,166 @@
+import Foundation
+
+/// An attempt about to be sent. Committed (as `attempts` row with `ended_at` NULL) before the request leaves.
+public struct AttemptStart: Sendable, Hashable {
+  public var jobId: String
+  public var runId: Int64
+  /// 1-based per job.
+  public var attemptNo: Int
+  public var requestHash: String
+  public var streamed: Bool
+  /// Unix seconds.
+  public var startedAt: Double
+
+  public init(jobId: String, runId: Int64, attemptNo: Int, requestHash: String, streamed: Bool, startedAt: Double) {
+    self.jobId = jobId
+    self.runId = runId
+    self.attemptNo = attemptNo
+    self.requestHash = requestHash
+    self.streamed = streamed
+    self.startedAt = startedAt
+  }
+}
+
+/// How one attempt ended (`attempts.outcome`). `lost` is only ever written by recovery.
+public enum AttemptOutcome: String, Sendable, Codable {
+  case succeeded
+  case retry
+  case failed
+  case lost
+}
+
+/// The outcome of an attempt, the job's new state and (for a final answer) its result row:
+/// all three land in one transaction.
+public struct AttemptFinish: Sendable {
+  public var attemptId: Int64
+  public var jobId: String
+  public var runId: Int64
+  public var endedAt: Double
+  public var outcome: AttemptOutcome
+  /// The job's new state: `.succeeded`, `.waiting`, `.pending` or `.failed`.
+  public var jobState: JobState
+  /// `waiting`: not before this unix time.
+  public var notBefore: Double?
+  public var failureClass: String?
+  public var failureReason: String?
+  public var httpStatus: Int?
+  public var errorClass: String?
+  public var errorCode: String?
+  public var apiStatus: String?
+  public var errorMessage: String?
+  public var quotaId: String?
+  public var suggestedDelayMs: Int?
+  public var latencyMs: Double?
+  public var ttfbMs: Double?
+  /// Body bytes or SSE transcript, exactly as received.
+  public var rawResponse: Data?
+  /// Written (INSERT OR REPLACE into `results`) in the same transaction.
+  public var result: ResultRecord?
+
+  public init(
+    attemptId: Int64, jobId: String, runId: Int64, endedAt: Double, outcome: AttemptOutcome, jobState: JobState,
+    notBefore: Double? = nil, failureClass: String? = nil, failureReason: String? = nil, httpStatus: Int? = nil,
+    errorClass: String? = nil, errorCode: String? = nil, apiStatus: String? = nil, errorMessage: String? = nil,
+    quotaId: String? = nil, suggestedDelayMs: Int? = nil, latencyMs: Double? = nil, ttfbMs: Double? = nil,
+    rawResponse: Data? = nil, result: ResultRecord? = nil
+  ) {
+    self.attemptId = attemptId
+    self.jobId = jobId
+    self.runId = runId
+    self.endedAt = endedAt
+    self.outcome = outcome
+    self.jobState = jobState
+    self.notBefore = notBefore
+    self.failureClass = failureClass
+    self.failureReason = failureReason
+    self.httpStatus = httpStatus
+    self.errorClass = errorClass
+    self.errorCode = errorCode
+    self.apiStatus = apiStatus
+    self.errorMessage = errorMessage
+    self.quotaId = quotaId
+    self.suggestedDelayMs = suggestedDelayMs
+    self.latencyMs = latencyMs
+    self.ttfbMs = ttfbMs
+    self.rawResponse = rawResponse
+    self.result = result
+  }
+}
+
+/// One row of `results`: a job's final answer (see docs/store-schema.md for each column).
+public struct ResultRecord: Sendable, Hashable {
+  public var jobId: String
+  public var attemptId: Int64
+  public var runId: Int64
+  public var requestHash: String
+  public var modelVersion: String?
+  public var responseId: String?
+  public var answerText: String?
+  public var thoughtText: String?
+  /// Parsed JSON (compact) when JSON mode parsed.
+  public var jsonOutput: String?
+  /// `valid`, `invalid_json`, `schema_mismatch`, `truncated`, or nil when not JSON mode.
+  public var jsonStatus: String?
+  public var jsonError: String?
+  public var functionCallsJSON: String?
+  public var groundingSourcesJSON: String?
+  public var webSearchQueriesJSON: String?
+  public var finishReason: String?
+  public var finishMessage: String?
+  public var blockReason: String?
+  public var truncated: Bool
+  public var promptTokens: Int?
+  public var cachedTokens: Int?
+  public var candidatesTokens: Int?
+  public var thoughtsTokens: Int?
+  public var toolUsePromptTokens: Int?
+  public var totalTokens: Int?
+  public var usageJSON: String?
+  public var costUSD: Double?
+  public var priceVersion: String?
+  public var latencyMs: Double?
+  public var ttfbMs: Double?
+  public var createdAt: Double
+
+  public init(
+    jobId: String, attemptId: Int64, runId: Int64, requestHash: String, modelVersion: String? = nil,
+    responseId: String? = nil, answerText: String? = nil, thoughtText: String? = nil, jsonOutput: String? = nil,
+    jsonStatus: String? = nil, jsonError: String? = nil, functionCallsJSON: String? = nil,
+    groundingSourcesJSON: String? = nil, webSearchQueriesJSON: String? = nil, finishReason: String? = nil,
+    finishMessage: String? = nil, blockReason: String? = nil, truncated: Bool = false, promptTokens: Int? = nil,
+    cachedTokens: Int? = nil, candidatesTokens: Int? = nil, thoughtsTokens: Int? = nil,
+    toolUsePromptTokens: Int? = nil, totalTokens: Int? = nil, usageJSON: String? = nil, costUSD: Double? = nil,
+    priceVersion: String? = nil, latencyMs: Double? = nil, ttfbMs: Double? = nil, createdAt: Double
+  ) {
+    self.jobId = jobId
+    self.attemptId = attemptId
+    self.runId = runId
+    self.requestHash = requestHash
+    self.modelVersion = modelVersion
+    self.responseId = responseId
+    self.answerText = answerText
+    self.thoughtText = thoughtText
+    self.jsonOutput = jsonOutput
+    self.jsonStatus = jsonStatus
+    self.jsonError = jsonError
+    self.functionCallsJSON = functionCallsJSON
+    self.groundingSourcesJSON = groundingSourcesJSON
+    self.webSearchQueriesJSON = webSearchQueriesJSON
+    self.finishReason = finishReason
+    self.finishMessage = finishMessage
+    self.blockReason = blockReason
+    self.truncated = truncated
+    self.promptTokens = promptTokens
+    self.cachedTokens = cachedTokens
+    self.candidatesTokens = candidatesTokens
+    self.thoughtsTokens = thoughtsTokens
+    self.toolUsePromptTokens = toolUsePromptTokens
+    self.totalTokens = totalTokens
+    self.usageJSON = usageJSON
+    self.costUSD = costUSD
+    self.priceVersion = priceVersion
+    self.latencyMs = latencyMs
+    self.ttfbMs = ttfbMs
+    self.createdAt = createdAt
+  }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+
+/// Group commit over a `Store`: callers enqueue ledger writes and suspend; one loop takes up to
+/// `maxBatch` of them, runs ONE transaction with cached statements, and resumes every caller
+/// after COMMIT. A caller of `attemptStarted` therefore holds a durable attempt row when it
+/// returns, and only then may its request leave.
+///
+/// Batching: the loop starts a transaction as soon as it is idle and work is queued. While callers
+/// keep arriving it gathers for at most `maxDelay` (it stops gathering the moment a scheduler turn
+/// brings nothing new), so a lone caller waits for nothing and a busy run shares each COMMIT.
+/// If a batch transaction fails, it is rolled back whole and each item is retried in its own
+/// transaction, so one bad item fails alone and nothing is ever half-written.
+public actor LedgerWriter {
+  enum Op: Sendable {
+    case start(AttemptStart)
+    case finish(AttemptFinish)
+    case barrier
+  }
+
+  struct Item: Sendable {
+    let op: Op
+    let continuation: CheckedContinuation<Int64, any Error>
+  }
+
+  public let store: Store
+  public let maxBatch: Int
+  public let maxDelay: Duration
+  private var queue: [Item] = []
+  private var wake: CheckedContinuation<Void, Never>?
+  private var loop: Task<Void, Never>?
+  private var closed = false
+  /// Transactions committed and items written (for benchmarks and tests).
+  public private(set) var transactions = 0
+  public private(set) var itemsWritten = 0
+
+  public init(store: Store, maxBatch: Int = 512, maxDelay: Duration = .milliseconds(5)) {
+    self.store = store
+    self.maxBatch = max(1, maxBatch)
+    self.maxDelay = maxDelay
+  }
+
+  /// Commits (in the next group transaction) a new attempt row (`ended_at` NULL) and sets the job
+  /// `in_flight`, `attempt_count += 1`. Returns after COMMIT with the attempt id.
+  public func attemptStarted(_ a: AttemptStart) async throws -> Int64 {
+    try await enqueue(.start(a))
+  }
+
+  /// Records the outcome, the job's new state and its result (if any) in the next group
+  /// transaction; returns after COMMIT.
+  public func attemptFinished(_ f: AttemptFinish) async throws {
+    if f.jobState == .succeeded, f.result == nil || f.rawResponse == nil {
+      throw StoreError(.invariant, "job \(f.jobId): succeeded needs its result row and raw response")
+    }
+    if f.jobState == .inFlight {
+      throw StoreError(.invariant, "job \(f.jobId): an outcome cannot leave the job in_flight")
+    }
+    _ = try await enqueue(.finish(f))
+  }
+
+  /// Returns when everything queued before it is committed.
+  public func flush() async throws {
+    _ = try await enqueue(.barrier)
+  }
+
+  /// Flushes, then stops the loop. Later writes fail with `.closed`.
+  public func close() async throws {
+    guard !closed else { return }
+    try await flush()
+    closed = true
+    wake?.resume()
+    wake = nil
+    await loop?.value
+    loop = nil
+  }
+
+  private func enqueue(_ op: Op) async throws -> Int64 {
+    if closed { throw StoreError(.closed, "the ledger writer is closed") }
+    return try await withCheckedThrowingContinuation { c in
+      queue.append(Item(op: op, continuation: c))
+      if loop == nil { loop = Task { await self.run() } }
+      if let w = wake {
+        wake = nil
+        w.resume()
+      }
+    }
+  }
+
+  private func run() async {
+    let clock = ContinuousClock()
+    while true {
+      if queue.isEmpty {
+        if closed { return }
+        await withCheckedContinuation { wake = $0 }
+        continue
+      }
+      if maxDelay > .zero, queue.count < maxBatch {
+        let deadline = clock.now.advanced(by: maxDelay)
+        var seen = queue.count
+        while queue.count < maxBatch, clock.now < deadline {
+          await Task.yield()
+          if queue.count == seen { break }
+          seen = queue.count
+        }
+      }
+      let n = min(queue.count, maxBatch)
+      let batch = Array(queue.prefix(n))
+      queue.removeFirst(n)
+      let results = await Self.commit(batch.map(\.op), store: store)
+      transactions += 1
+      itemsWritten += n
+      for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+    }
+  }
+
+  private static func commit(_ ops: [Op], store: Store) async -> [Result<Int64, any Error>] {
+    do {
+      let ids = try await store.pool.write { db in try ops.map { try apply($0, db) } }
+      return ids.map { .success($0) }
+    } catch {
+      if ops.count == 1 { return [.failure(StoreError.wrap(error))] }
+    }
+    var out: [Result<Int64, any Error>] = []
+    out.reserveCapacity(ops.count)
+    for op in ops {
+      do {
+        out.append(.success(try await store.pool.write { db in try apply(op, db) }))
+      } catch {
+        out.append(.failure(StoreError.wrap(error)))
+      }
+    }
+    return out
+  }
+
+  static func apply(_ op: Op, _ db: Database) throws -> Int64 {
+    switch op {
+    case .barrier:
+      return 0
+    case .start(let a):
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO attempts (job_id, run_id, attempt_no, request_hash, streamed, started_at)
+          VALUES (?, ?, ?, ?, ?, ?)
+          """
+      ).execute(arguments: [a.jobId, a.runId, a.attemptNo, a.requestHash, a.streamed, a.startedAt])
+      let id = db.lastInsertedRowID
+      try db.cachedStatement(
+        sql: """
+          UPDATE jobs SET state = 'in_flight', attempt_count = attempt_count + 1, last_run_id = ?,
+                          not_before = NULL, updated_at = ?
+          WHERE id = ?
+          """
+      ).execute(arguments: [a.runId, a.startedAt, a.jobId])
+      if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(a.jobId)") }
+      return id
+    case .finish(let f):
+      try db.cachedStatement(
+        sql: """
+          UPDATE attempts SET ended_at = ?, outcome = ?, http_status = ?, error_class = ?, error_code = ?,
+                              api_status = ?, error_message = ?, quota_id = ?, suggested_delay_ms = ?,
+                              latency_ms = ?, ttfb_ms = ?, raw_response = ?
+          WHERE id = ? AND job_id = ?
+          """
+      ).execute(arguments: [
+        f.endedAt, f.outcome.rawValue, f.httpStatus, f.errorClass, f.errorCode, f.apiStatus, f.errorMessage,
+        f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.attemptId, f.jobId,
+      ])
+      if db.changesCount != 1 { throw StoreError(.unknownRow, "no attempt \(f.attemptId) for job \(f.jobId)") }
+      try db.cachedStatement(
+        sql: """
+          UPDATE jobs SET state = ?, not_before = ?, failure_class = ?, failure_reason = ?, updated_at = ?
+          WHERE id = ?
+          """
+      ).execute(arguments: [
+        f.jobState.rawValue, f.jobState == .waiting ? f.notBefore : nil,
+        f.jobState == .failed ? f.failureClass : nil, f.jobState == .failed ? f.failureReason : nil, f.endedAt,
+        f.jobId,
+      ])
+      if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(f.jobId)") }
+      if let r = f.result {
+        try db.cachedStatement(
+          sql: """
+            INSERT OR REPLACE INTO results
+              (job_id, attempt_id, run_id, request_hash, model_version, response_id, answer_text, thought_text,
+               json_output, json_status, json_error, function_calls, grounding_sources, web_search_queries,
+               finish_reason, finish_message, block_reason, truncated, prompt_tokens, cached_tokens,
+               candidates_tokens, thoughts_tokens, tool_use_prompt_tokens, total_tokens, usage_json, cost_usd,
+               price_version, latency_ms, ttfb_ms, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [
+          r.jobId, r.attemptId, r.runId, r.requestHash, r.modelVersion, r.responseId, r.answerText, r.thoughtText,
+          r.jsonOutput, r.jsonStatus, r.jsonError, r.functionCallsJSON, r.groundingSourcesJSON,
+          r.webSearchQueriesJSON, r.finishReason, r.finishMessage, r.blockReason, r.truncated, r.promptTokens,
+          r.cachedTokens, r.candidatesTokens, r.thoughtsTokens, r.toolUsePromptTokens, r.totalTokens, r.usageJSON,
+          r.costUSD, r.priceVersion, r.latencyMs, r.ttfbMs, r.createdAt,
+        ])
+      }
+      return f.attemptId
+    }
+  }
+}

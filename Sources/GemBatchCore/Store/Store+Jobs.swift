@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+
+extension Store {
+  /// Brings the `jobs` table in line with the jobs read from the files, in one transaction:
+  ///
+  /// - a new id is inserted `pending`, with the next store `seq` (first-seen order);
+  /// - the same request hash keeps its state (`succeeded` and `failed` stay; `failed` goes back
+  ///   to `pending` with a fresh attempt count only with `retryFailed`; `waiting`/`in_flight` → `pending`);
+  /// - a changed hash re-runs: `pending`, attempt_count 0, its `results` row deleted (attempts kept),
+  ///   request, model, metadata and source updated.
+  ///
+  /// Every synced job gets `last_run_id = runId`. Call it with batches of a few thousand jobs.
+  public func syncJobs(_ jobs: [Job], runId: Int64, retryFailed: Bool) throws -> SyncStats {
+    let t = now()
+    return try write { db in
+      var stats = SyncStats()
+      var nextSeq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), -1) + 1 FROM jobs") ?? 0
+      let select = try db.cachedStatement(sql: "SELECT request_hash, state FROM jobs WHERE id = ?")
+      let insert = try db.cachedStatement(
+        sql: """
+          INSERT INTO jobs (id, seq, source_file, source_line, model, request_hash, request_json, metadata_json,
+                            est_input_tokens, json_mode, state, attempt_count, last_run_id, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+          """)
+      let keep = try db.cachedStatement(
+        sql: """
+          UPDATE jobs SET source_file = ?, source_line = ?, metadata_json = ?, est_input_tokens = ?, json_mode = ?,
+                          state = ?, last_run_id = ?, updated_at = ?,
+                          attempt_count = CASE WHEN ? THEN 0 ELSE attempt_count END,
+                          not_before = CASE WHEN ? = 'pending' THEN NULL ELSE not_before END,
+                          failure_class = CASE WHEN ? = 'pending' THEN NULL ELSE failure_class END,
+                          failure_reason = CASE WHEN ? = 'pending' THEN NULL ELSE failure_reason END
+          WHERE id = ?
+          """)
+      let change = try db.cachedStatement(
+        sql: """
+          UPDATE jobs SET source_file = ?, source_line = ?, model = ?, request_hash = ?, request_json = ?,
+                          metadata_json = ?, est_input_tokens = ?, json_mode = ?, state = 'pending',
+                          attempt_count = 0, not_before = NULL, failure_class = NULL, failure_reason = NULL,
+                          last_run_id = ?, updated_at = ?
+          WHERE id = ?
+          """)
+      let dropResult = try db.cachedStatement(sql: "DELETE FROM results WHERE job_id = ?")
+
+      for job in jobs {
+        let metadata = job.metadata.map { $0.serialized() }
+        guard let row = try Row.fetchOne(select, arguments: [job.id]) else {
+          try insert.execute(arguments: [
+            job.id, nextSeq, job.sourceFile, job.sourceLine, job.model, job.requestHash, job.body, metadata,
+            job.estimatedInputTokens, job.isJSONMode, runId, t,
+          ])
+          nextSeq += 1
+          stats.inserted += 1
+          stats.toRun += 1
+          continue
+        }
+        let oldHash: String = row[0]
+        let oldState = JobState(rawValue: row[1]) ?? .pending
+        if oldHash != job.requestHash {
+          try change.execute(arguments: [
+            job.sourceFile, job.sourceLine, job.model, job.requestHash, job.body, metadata,
+            job.estimatedInputTokens, job.isJSONMode, runId, t, job.id,
+          ])
+          try dropResult.execute(arguments: [job.id])
+          stats.changed += 1
+          stats.toRun += 1
+          continue
+        }
+        stats.unchanged += 1
+        var state = oldState
+        var resetAttempts = false
+        switch oldState {
+        case .succeeded: stats.alreadySucceeded += 1
+        case .failed:
+          if retryFailed {
+            state = .pending
+            resetAttempts = true
+          } else {
+            stats.failedKept += 1
+          }
+        case .waiting, .inFlight: state = .pending
+        case .pending: break
+        }
+        if state == .pending { stats.toRun += 1 }
+        try keep.execute(arguments: [
+          job.sourceFile, job.sourceLine, metadata, job.estimatedInputTokens, job.isJSONMode, state.rawValue, runId,
+          t, resetAttempts, state.rawValue, state.rawValue, state.rawValue, job.id,
+        ])
+      }
+      return stats
+    }
+  }
+
+  /// Marks every job read from `sourceFile` as part of `runId` without re-reading the file
+  /// (the runner found its `SourceFileRecord` unchanged). Same state rules as `syncJobs` for
+  /// unchanged jobs. Returns the jobs of that file now pending.
+  public func adoptJobs(sourceFile: String, runId: Int64, retryFailed: Bool) throws -> SyncStats {
+    let t = now()
+    return try write { db in
+      var stats = SyncStats()
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT state, COUNT(*) FROM jobs WHERE source_file = ? GROUP BY state", arguments: [sourceFile])
+      for row in rows {
+        let state = JobState(rawValue: row[0]) ?? .pending
+        let n: Int = row[1]
+        stats.unchanged += n
+        switch state {
+        case .succeeded: stats.alreadySucceeded += n
+        case .failed: if retryFailed { stats.toRun += n } else { stats.failedKept += n }
+        default: stats.toRun += n
+        }
+      }
+      try db.execute(
+        sql: """
+          UPDATE jobs SET last_run_id = ?, updated_at = ?, not_before = NULL, state = 'pending'
+          WHERE source_file = ? AND state IN ('waiting', 'in_flight')
+          """, arguments: [runId, t, sourceFile])
+      if retryFailed {
+        try db.execute(
+          sql: """
+            UPDATE jobs SET state = 'pending', attempt_count = 0, failure_class = NULL, failure_reason = NULL
+            WHERE source_file = ? AND state = 'failed'
+            """, arguments: [sourceFile])
+      }
+      try db.execute(
+        sql: "UPDATE jobs SET last_run_id = ?, updated_at = ? WHERE source_file = ?",
+        arguments: [runId, t, sourceFile])
+      return stats
+    }
+  }
+
+  /// Pending jobs with `seq > afterSeq`, in `seq` order, at most `limit`. With `runId`, only jobs
+  /// synced (or adopted) by that run; without, every pending job in the store.
+  public func fetchRunnable(afterSeq: Int, limit: Int, runId: Int64? = nil) throws -> [RunnableJob] {
+    try read { db in
+      let sql =
+        runId == nil
+        ? """
+          SELECT id, seq, model, request_json, request_hash, est_input_tokens, json_mode, attempt_count
+          FROM jobs WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?
+          """
+        : """
+          SELECT id, seq, model, request_json, request_hash, est_input_tokens, json_mode, attempt_count
+          FROM jobs WHERE state = 'pending' AND seq > ? AND last_run_id = ? ORDER BY seq LIMIT ?
+          """
+      let args: StatementArguments = runId.map { [afterSeq, $0, limit] } ?? [afterSeq, limit]
+      return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map {
+        RunnableJob(
+          id: $0[0], seq: $0[1], model: $0[2], body: $0[3], requestHash: $0[4], estInputTokens: $0[5],
+          jsonMode: $0[6], attemptCount: $0[7])
+      }
+    }
+  }
+
+  /// Moves `waiting` jobs whose `not_before` has passed back to `pending`; returns how many.
+  @discardableResult
+  public func releaseWaiting(now t: Double? = nil) throws -> Int {
+    let t = t ?? now()
+    return try write { db in
+      try db.execute(
+        sql: """
+          UPDATE jobs SET state = 'pending', not_before = NULL, updated_at = ?
+          WHERE state = 'waiting' AND (not_before IS NULL OR not_before <= ?)
+          """, arguments: [t, t])
+      return db.changesCount
+    }
+  }
+
+  /// Jobs per state.
+  public func counts() throws -> StateCounts {
+    try read { db in try Self.counts(db) }
+  }
+
+  static func counts(_ db: Database, model: String? = nil) throws -> StateCounts {
+    var c = StateCounts()
+    let rows =
+      model == nil
+      ? try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM jobs GROUP BY state")
+      : try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM jobs WHERE model = ? GROUP BY state", arguments: [model])
+    for row in rows {
+      if let s = JobState(rawValue: row[0]) { c[s] = row[1] }
+    }
+    return c
+  }
+}

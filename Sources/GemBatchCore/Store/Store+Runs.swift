@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import GeminiAPI
+
+extension Store {
+  /// Records a new run as `running`; returns its id.
+  public func beginRun(_ r: RunStart) throws -> Int64 {
+    let started = r.startedAt ?? now()
+    let files = JSONValue.array(r.files.map { .string($0) }).serialized()
+    return try write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO runs (started_at, status, endpoint, files, options_json, gembatch_version)
+          VALUES (?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [started, RunStatus.running.rawValue, r.endpoint, files, r.optionsJSON, r.version])
+      return db.lastInsertedRowID
+    }
+  }
+
+  /// Closes a run with its final status and, for stops, why (which quota, when it resets, …).
+  public func endRun(id: Int64, status: RunStatus, stopReason: String?) throws {
+    let t = now()
+    try write { db in
+      try db.execute(
+        sql: "UPDATE runs SET status = ?, stop_reason = ?, ended_at = ? WHERE id = ?",
+        arguments: [status.rawValue, stopReason, t, id])
+      if db.changesCount != 1 { throw StoreError(.unknownRow, "no run \(id)") }
+    }
+  }
+
+  /// Marks attempts left open by a dead process as `lost` (ended now), puts their `in_flight`
+  /// jobs back to `pending`, and marks their runs `crashed` if they still say `running`.
+  /// Returns the attempts marked now. Call before a new run sends anything.
+  public func recoverLostAttempts() throws -> [LostAttempt] {
+    let t = now()
+    return try write { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT id, job_id, run_id, started_at FROM attempts WHERE ended_at IS NULL ORDER BY id")
+      let lost = rows.map { LostAttempt(attemptId: $0[0], jobId: $0[1], runId: $0[2], startedAt: $0[3]) }
+      guard !lost.isEmpty else { return [] }
+      try db.execute(
+        sql: "UPDATE attempts SET outcome = 'lost', ended_at = ? WHERE ended_at IS NULL", arguments: [t])
+      try db.execute(
+        sql: """
+          UPDATE jobs SET state = 'pending', updated_at = ?
+          WHERE state = 'in_flight' AND id IN (SELECT job_id FROM attempts WHERE outcome = 'lost' AND ended_at = ?)
+          """,
+        arguments: [t, t])
+      for runId in Set(lost.map(\.runId)) {
+        try db.execute(
+          sql: """
+            UPDATE runs SET status = 'crashed', ended_at = COALESCE(ended_at, ?),
+              stop_reason = COALESCE(stop_reason, 'process ended with requests in flight')
+            WHERE id = ? AND status = 'running'
+            """,
+          arguments: [t, runId])
+      }
+      return lost
+    }
+  }
+
+  /// Runs other than `except` that still say `running` belong to a dead process: mark them `crashed`.
+  /// Returns how many. (A store has one writer at a time; call before `beginRun` or pass the new id.)
+  @discardableResult
+  public func markCrashedRuns(except: Int64? = nil) throws -> Int {
+    let t = now()
+    return try write { db in
+      try db.execute(
+        sql: """
+          UPDATE runs SET status = 'crashed', ended_at = COALESCE(ended_at, ?),
+            stop_reason = COALESCE(stop_reason, 'process ended without closing the run')
+          WHERE status = 'running' AND id IS NOT ?
+          """,
+        arguments: [t, except])
+      return db.changesCount
+    }
+  }
+
+  /// Every attempt ever marked lost, oldest first (for `status`).
+  public func lostAttempts() throws -> [LostAttempt] {
+    try read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT id, job_id, run_id, started_at FROM attempts WHERE outcome = 'lost' ORDER BY id"
+      ).map { LostAttempt(attemptId: $0[0], jobId: $0[1], runId: $0[2], startedAt: $0[3]) }
+    }
+  }
+
+  /// The source-file record for `path`, if any.
+  public func sourceFile(path: String) throws -> SourceFileRecord? {
+    try read { db in
+      try Row.fetchOne(
+        db,
+        sql: """
+          SELECT path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id
+          FROM source_files WHERE path = ?
+          """, arguments: [path]
+      ).map {
+        SourceFileRecord(
+          path: $0[0], size: $0[1], mtime: $0[2], fingerprint: $0[3], defaultsHash: $0[4], jobCount: $0[5],
+          lastRunId: $0[6])
+      }
+    }
+  }
+
+  /// Inserts or replaces the record for `r.path`.
+  public func recordSourceFile(_ r: SourceFileRecord) throws {
+    let t = now()
+    try write { db in
+      try db.execute(
+        sql: """
+          INSERT OR REPLACE INTO source_files
+            (path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [r.path, r.size, r.mtime, r.fingerprint, r.defaultsHash, r.jobCount, r.lastRunId, t])
+    }
+  }
+}

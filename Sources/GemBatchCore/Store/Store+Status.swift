@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+extension Store {
+  /// A consistent snapshot for `gembatch status` (works on a read-only store while a run writes).
+  public func statusReport(maxRuns: Int = 20, maxFailureReasons: Int = 20) throws -> StatusReport {
+    let path = self.path
+    return try read { db in
+      let counts = try Self.counts(db)
+      var perModel: [String: StateCounts] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT model, state, COUNT(*) FROM jobs GROUP BY model, state") {
+        if let s = JobState(rawValue: row[1]) { perModel[row[0], default: StateCounts()][s] = row[2] }
+      }
+      let models = perModel.keys.sorted().map { StatusReport.ModelCounts(model: $0, counts: perModel[$0]!) }
+      let failures = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT failure_class, failure_reason, COUNT(*) AS n FROM jobs WHERE state = 'failed'
+          GROUP BY failure_class, failure_reason ORDER BY n DESC, failure_class LIMIT ?
+          """, arguments: [maxFailureReasons]
+      ).map { StatusReport.FailureReason(failureClass: $0[0], reason: $0[1], count: $0[2]) }
+      let runs = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT r.id, r.status, r.stop_reason, r.started_at, r.ended_at, r.endpoint, r.gembatch_version,
+                 (SELECT COUNT(*) FROM attempts a WHERE a.run_id = r.id)
+          FROM runs r ORDER BY r.id DESC LIMIT ?
+          """, arguments: [maxRuns]
+      ).map {
+        StatusReport.RunInfo(
+          id: $0[0], status: $0[1], stopReason: $0[2], startedAt: $0[3], endedAt: $0[4], endpoint: $0[5],
+          version: $0[6], attempts: $0[7])
+      }
+      let lost = try Row.fetchAll(
+        db, sql: "SELECT id, job_id, run_id, started_at FROM attempts WHERE outcome = 'lost' ORDER BY id"
+      ).map { LostAttempt(attemptId: $0[0], jobId: $0[1], runId: $0[2], startedAt: $0[3]) }
+      let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempts WHERE ended_at IS NULL") ?? 0
+      let totals = try Row.fetchOne(
+        db, sql: "SELECT COALESCE(SUM(cost_usd), 0), COALESCE(SUM(total_tokens), 0) FROM results")
+      return StatusReport(
+        path: path, counts: counts, models: models, failures: failures, runs: runs, lostAttempts: lost,
+        openAttempts: open, totalCostUSD: totals?[0] ?? 0, totalTokens: totals?[1] ?? 0)
+    }
+  }
+}

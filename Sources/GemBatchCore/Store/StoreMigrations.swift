@@ -1,0 +1,150 @@
+import GRDB
+
+/// Named, append-only migrations. Never edit a registered migration: add a new one.
+enum StoreMigrations {
+  static var migrator: DatabaseMigrator {
+    var m = DatabaseMigrator()
+    m.registerMigration("v1", migrate: v1)
+    return m
+  }
+
+  static let knownIdentifiers: Set<String> = ["v1"]
+
+  static func v1(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE runs (
+          id               INTEGER PRIMARY KEY,
+          started_at       REAL NOT NULL,
+          ended_at         REAL,
+          status           TEXT NOT NULL,
+          stop_reason      TEXT,
+          endpoint         TEXT NOT NULL,
+          files            TEXT NOT NULL,
+          options_json     TEXT NOT NULL,
+          gembatch_version TEXT NOT NULL
+        );
+
+        CREATE TABLE jobs (
+          id               TEXT PRIMARY KEY,
+          seq              INTEGER NOT NULL UNIQUE,
+          source_file      TEXT NOT NULL,
+          source_line      INTEGER NOT NULL,
+          model            TEXT NOT NULL,
+          request_hash     TEXT NOT NULL,
+          request_json     BLOB NOT NULL,
+          metadata_json    TEXT,
+          est_input_tokens INTEGER NOT NULL,
+          json_mode        INTEGER NOT NULL DEFAULT 0,
+          state            TEXT NOT NULL,
+          attempt_count    INTEGER NOT NULL DEFAULT 0,
+          not_before       REAL,
+          failure_class    TEXT,
+          failure_reason   TEXT,
+          last_run_id      INTEGER REFERENCES runs(id),
+          updated_at       REAL NOT NULL
+        );
+        CREATE INDEX jobs_state ON jobs(state, seq);
+        CREATE INDEX jobs_source ON jobs(source_file);
+
+        CREATE TABLE attempts (
+          id                 INTEGER PRIMARY KEY,
+          job_id             TEXT NOT NULL REFERENCES jobs(id),
+          run_id             INTEGER NOT NULL REFERENCES runs(id),
+          attempt_no         INTEGER NOT NULL,
+          request_hash       TEXT NOT NULL,
+          streamed           INTEGER NOT NULL DEFAULT 0,
+          started_at         REAL NOT NULL,
+          ended_at           REAL,
+          outcome            TEXT,
+          http_status        INTEGER,
+          error_class        TEXT,
+          error_code         TEXT,
+          api_status         TEXT,
+          error_message      TEXT,
+          quota_id           TEXT,
+          suggested_delay_ms INTEGER,
+          latency_ms         REAL,
+          ttfb_ms            REAL,
+          raw_response       BLOB
+        );
+        CREATE INDEX attempts_job ON attempts(job_id);
+        CREATE INDEX attempts_open ON attempts(ended_at) WHERE ended_at IS NULL;
+        CREATE INDEX attempts_lost ON attempts(outcome) WHERE outcome = 'lost';
+
+        CREATE TABLE results (
+          job_id             TEXT PRIMARY KEY REFERENCES jobs(id),
+          attempt_id         INTEGER NOT NULL REFERENCES attempts(id),
+          run_id             INTEGER NOT NULL REFERENCES runs(id),
+          request_hash       TEXT NOT NULL,
+          model_version      TEXT,
+          response_id        TEXT,
+          answer_text        TEXT,
+          thought_text       TEXT,
+          json_output        TEXT,
+          json_status        TEXT,
+          json_error         TEXT,
+          function_calls     TEXT,
+          grounding_sources  TEXT,
+          web_search_queries TEXT,
+          finish_reason      TEXT,
+          finish_message     TEXT,
+          block_reason       TEXT,
+          truncated          INTEGER NOT NULL DEFAULT 0,
+          prompt_tokens      INTEGER,
+          cached_tokens      INTEGER,
+          candidates_tokens  INTEGER,
+          thoughts_tokens    INTEGER,
+          tool_use_prompt_tokens INTEGER,
+          total_tokens       INTEGER,
+          usage_json         TEXT,
+          cost_usd           REAL,
+          price_version      TEXT,
+          latency_ms         REAL,
+          ttfb_ms            REAL,
+          created_at         REAL NOT NULL
+        );
+        CREATE INDEX results_attempt ON results(attempt_id);
+
+        CREATE TABLE source_files (
+          path          TEXT PRIMARY KEY,
+          size          INTEGER NOT NULL,
+          mtime         REAL NOT NULL,
+          fingerprint   TEXT NOT NULL,
+          defaults_hash TEXT NOT NULL,
+          job_count     INTEGER NOT NULL,
+          last_run_id   INTEGER REFERENCES runs(id),
+          updated_at    REAL NOT NULL
+        );
+
+        CREATE VIEW job_status AS
+          SELECT j.seq, j.id, j.state, j.model, j.attempt_count, j.failure_class, j.failure_reason,
+                 r.finish_reason, r.json_status, r.prompt_tokens, r.candidates_tokens, r.thoughts_tokens,
+                 r.total_tokens, r.cost_usd, j.source_file, j.source_line, j.last_run_id
+          FROM jobs j LEFT JOIN results r ON r.job_id = j.id;
+
+        CREATE VIEW in_flight_at_crash AS
+          SELECT a.id AS attempt_id, a.job_id, a.run_id, a.attempt_no, a.started_at, a.ended_at AS marked_lost_at,
+                 j.model, j.state AS job_state_now
+          FROM attempts a JOIN jobs j ON j.id = a.job_id
+          WHERE a.outcome = 'lost';
+
+        CREATE VIEW run_summary AS
+          SELECT ru.id AS run_id, ru.status, ru.stop_reason, j.model,
+                 COUNT(*) AS jobs,
+                 SUM(j.state = 'succeeded') AS succeeded,
+                 SUM(j.state = 'failed') AS failed,
+                 SUM(j.state = 'waiting') AS waiting,
+                 SUM(j.state = 'pending') AS pending,
+                 SUM(j.state = 'in_flight') AS in_flight,
+                 SUM(r.prompt_tokens) AS prompt_tokens,
+                 SUM(r.candidates_tokens) AS candidates_tokens,
+                 SUM(r.thoughts_tokens) AS thoughts_tokens,
+                 SUM(r.cost_usd) AS cost_usd
+          FROM runs ru
+          JOIN jobs j ON j.last_run_id = ru.id
+          LEFT JOIN results r ON r.job_id = j.id AND r.run_id = ru.id
+          GROUP BY ru.id, j.model;
+        """)
+  }
+}

@@ -1,0 +1,171 @@
+import Foundation
+
+/// A job's state in the ledger (`jobs.state`).
+public enum JobState: String, Sendable, Codable, CaseIterable {
+  case pending
+  case inFlight = "in_flight"
+  case waiting
+  case succeeded
+  case failed
+}
+
+/// A run's status (`runs.status`).
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+  case running
+  case finished
+  case interrupted
+  case quotaStopped = "quota_stopped"
+  case budgetStopped = "budget_stopped"
+  case crashed
+}
+
+/// What a run records about itself when it starts. Never the API key.
+public struct RunStart: Sendable {
+  /// The base URL only.
+  public var endpoint: String
+  /// Job file paths, in order.
+  public var files: [String]
+  /// The run's settings as compact JSON (concurrency, limits, …). Must not contain the key.
+  public var optionsJSON: String
+  public var version: String
+  public var startedAt: Double?
+
+  public init(endpoint: String, files: [String], optionsJSON: String = "{}", version: String, startedAt: Double? = nil) {
+    self.endpoint = endpoint
+    self.files = files
+    self.optionsJSON = optionsJSON
+    self.version = version
+    self.startedAt = startedAt
+  }
+}
+
+/// An attempt that was sent and never got an outcome (the process died): possibly billed.
+public struct LostAttempt: Sendable, Hashable, Codable {
+  public var attemptId: Int64
+  public var jobId: String
+  public var runId: Int64
+  public var startedAt: Double
+}
+
+/// What `syncJobs` did. Add them up across batches with `+=`.
+public struct SyncStats: Sendable, Hashable, Codable {
+  /// New jobs.
+  public var inserted = 0
+  /// Known jobs with the same request hash (any state).
+  public var unchanged = 0
+  /// Known jobs whose request hash changed: they run again.
+  public var changed = 0
+  /// Unchanged and already succeeded: not sent again.
+  public var alreadySucceeded = 0
+  /// Unchanged and failed, kept failed (no `retryFailed`).
+  public var failedKept = 0
+  /// Pending after the sync.
+  public var toRun = 0
+
+  public init() {}
+
+  public static func += (a: inout SyncStats, b: SyncStats) {
+    a.inserted += b.inserted
+    a.unchanged += b.unchanged
+    a.changed += b.changed
+    a.alreadySucceeded += b.alreadySucceeded
+    a.failedKept += b.failedKept
+    a.toRun += b.toRun
+  }
+}
+
+/// What the runner remembers of a job file, to skip re-reading it on resume when nothing changed.
+public struct SourceFileRecord: Sendable, Hashable, Codable {
+  public var path: String
+  public var size: Int64
+  public var mtime: Double
+  /// sha256 hex of the file's bytes (or any fingerprint the runner chooses).
+  public var fingerprint: String
+  /// Hash of the run defaults the file was read with (model, generationConfig, …).
+  public var defaultsHash: String
+  public var jobCount: Int
+  public var lastRunId: Int64?
+
+  public init(
+    path: String, size: Int64, mtime: Double, fingerprint: String, defaultsHash: String, jobCount: Int,
+    lastRunId: Int64? = nil
+  ) {
+    self.path = path
+    self.size = size
+    self.mtime = mtime
+    self.fingerprint = fingerprint
+    self.defaultsHash = defaultsHash
+    self.jobCount = jobCount
+    self.lastRunId = lastRunId
+  }
+}
+
+/// A pending job as the scheduler needs it.
+public struct RunnableJob: Sendable, Hashable {
+  public var id: String
+  /// Store order (first-seen input order), unique: page with `fetchRunnable(afterSeq:)`.
+  public var seq: Int
+  public var model: String
+  /// The exact request body to send.
+  public var body: Data
+  public var requestHash: String
+  public var estInputTokens: Int
+  public var jsonMode: Bool
+  /// Attempts made so far (across runs, since the request last changed).
+  public var attemptCount: Int
+}
+
+/// Jobs per state. `total` always equals the sum of the five states.
+public struct StateCounts: Sendable, Hashable, Codable {
+  public var pending = 0
+  public var inFlight = 0
+  public var waiting = 0
+  public var succeeded = 0
+  public var failed = 0
+
+  public init() {}
+
+  public var total: Int { pending + inFlight + waiting + succeeded + failed }
+
+  public subscript(state: JobState) -> Int {
+    get {
+      switch state {
+      case .pending: pending
+      case .inFlight: inFlight
+      case .waiting: waiting
+      case .succeeded: succeeded
+      case .failed: failed
+      }
+    }
+    set {
+      switch state {
+      case .pending: pending = newValue
+      case .inFlight: inFlight = newValue
+      case .waiting: waiting = newValue
+      case .succeeded: succeeded = newValue
+      case .failed: failed = newValue
+      }
+    }
+  }
+
+  enum CodingKeys: String, CodingKey { case pending, inFlight = "in_flight", waiting, succeeded, failed, total }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    pending = try c.decode(Int.self, forKey: .pending)
+    inFlight = try c.decode(Int.self, forKey: .inFlight)
+    waiting = try c.decode(Int.self, forKey: .waiting)
+    succeeded = try c.decode(Int.self, forKey: .succeeded)
+    failed = try c.decode(Int.self, forKey: .failed)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(pending, forKey: .pending)
+    try c.encode(inFlight, forKey: .inFlight)
+    try c.encode(waiting, forKey: .waiting)
+    try c.encode(succeeded, forKey: .succeeded)
+    try c.encode(failed, forKey: .failed)
+    try c.encode(total, forKey: .total)
+  }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import GemBatchCore
+
+/// `gembatch status`: what a store holds, readable while a run writes to it.
+struct StatusCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status",
+    abstract: "Show a store: jobs per state and model, failure reasons, runs, requests lost in a crash.")
+
+  @Option(name: .long, help: ArgumentHelp("The store (SQLite file).", valueName: "path"))
+  var db = "gembatch.sqlite"
+
+  @Flag(name: .long, help: "Print the status as JSON.")
+  var json = false
+
+  func run() throws {
+    let report: StatusReport
+    do {
+      let store = try Store.openReadOnly(path: db)
+      report = try store.statusReport()
+    } catch let e as StoreError {
+      FileHandle.standardError.write(Data("gembatch: \(e)\n".utf8))
+      throw ExitCode(ExitStatus.badInput)
+    }
+    if json {
+      let enc = JSONEncoder()
+      enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      var out = try enc.encode(report)
+      out.append(0x0A)
+      FileHandle.standardOutput.write(out)
+    } else {
+      FileHandle.standardOutput.write(Data(StatusText.render(report).utf8))
+    }
+  }
+}
+
+/// The text form of a `StatusReport`.
+enum StatusText {
+  static func render(_ r: StatusReport) -> String {
+    var s = "store \(r.path)\n"
+    let c = r.counts
+    s += "jobs \(c.total): \(c.succeeded) succeeded, \(c.failed) failed, \(c.pending) pending, \(c.waiting) waiting, \(c.inFlight) in flight\n"
+    if !r.models.isEmpty {
+      s += "\nper model:\n"
+      for m in r.models {
+        let k = m.counts
+        s += "  \(m.model): \(k.total) (\(k.succeeded) ok, \(k.failed) failed, \(k.pending + k.waiting + k.inFlight) to go)\n"
+      }
+    }
+    if !r.failures.isEmpty {
+      s += "\nfailures:\n"
+      for f in r.failures {
+        s += "  \(f.count) × \(f.failureClass ?? "failed"): \(f.reason ?? "(no reason)")\n"
+      }
+    }
+    if !r.runs.isEmpty {
+      s += "\nruns (newest first):\n"
+      for run in r.runs {
+        let started = Date(timeIntervalSince1970: run.startedAt).ISO8601Format()
+        s += "  #\(run.id) \(run.status) started \(started), \(run.attempts) attempts"
+        if let reason = run.stopReason { s += ": \(reason)" }
+        s += "\n"
+      }
+    }
+    if r.openAttempts > 0 {
+      s += "\n\(r.openAttempts) attempt(s) in flight now (or left by a dead run until the next run recovers them)\n"
+    }
+    if !r.lostAttempts.isEmpty {
+      s += "\n\(r.lostAttempts.count) request(s) were in flight at a crash (sent, no stored answer, possibly billed):\n"
+      for a in r.lostAttempts.prefix(20) {
+        s += "  job \(a.jobId), run #\(a.runId), attempt \(a.attemptId), sent \(Date(timeIntervalSince1970: a.startedAt).ISO8601Format())\n"
+      }
+      if r.lostAttempts.count > 20 { s += "  … and \(r.lostAttempts.count - 20) more (see view in_flight_at_crash)\n" }
+    }
+    if r.totalTokens > 0 || r.totalCostUSD > 0 {
+      s += String(format: "\ntokens %d, cost $%.4f\n", r.totalTokens, r.totalCostUSD)
+    }
+    return s
+  }
+}

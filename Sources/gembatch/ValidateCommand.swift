@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import GemBatchCore
+import GeminiAPI
+
+/// `gembatch validate FILE...`: checks job files offline and reports every problem.
+struct ValidateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check job files without sending anything: every problem with FILE:LINE, then a summary.",
+    discussion: "Exit status 0 when every line is a valid job, 2 when anything is wrong.")
+
+  @Argument(help: ArgumentHelp("JSONL job files.", valueName: "file"))
+  var files: [String]
+
+  @OptionGroup var jobOptions: JobFileOptions
+
+  @Flag(name: .long, help: "Print the report as JSON.")
+  var json = false
+
+  func run() throws {
+    let defaults = try jobOptions.defaults()
+    let report = ValidationReport.validate(files: files, defaults: defaults)
+    if json {
+      let enc = JSONEncoder()
+      enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      var out = try enc.encode(report)
+      out.append(0x0A)
+      FileHandle.standardOutput.write(out)
+    } else {
+      var text = ""
+      for e in report.errors { text += "\(e)\n" }
+      text += report.summary + "\n"
+      FileHandle.standardOutput.write(Data(text.utf8))
+    }
+    if !report.isValid { throw ExitCode(ExitStatus.badInput) }
+  }
+}
+
+/// Flags that shape how job lines become requests (shared by `validate` and `run`).
+struct JobFileOptions: ParsableArguments {
+  @Option(name: .long, help: "Default model for lines without one.")
+  var model: String?
+
+  @Option(name: .long, help: ArgumentHelp("JSON config file with run defaults and limits.", valueName: "path"))
+  var config: String?
+
+  @Option(name: .long, help: ArgumentHelp("Default system instruction (text).", valueName: "text"))
+  var system: String?
+
+  @Option(name: .long, help: ArgumentHelp("Default generationConfig (a JSON object).", valueName: "json"))
+  var generationConfig: String?
+
+  @Flag(name: .long, help: "A line without id gets <file name>:<line> as its id.")
+  var idFromLine = false
+
+  @Option(name: .long, help: ArgumentHelp("Longest line accepted, in bytes (default 32 MiB).", valueName: "bytes"))
+  var maxLineBytes: Int?
+
+  func validate() throws {
+    if let maxLineBytes, maxLineBytes <= 0 { throw ValidationError("--max-line-bytes must be positive") }
+  }
+
+  /// Config file first, then flags on top.
+  func defaults() throws -> RunDefaults {
+    var d = RunDefaults()
+    if let config {
+      do { d = try RunDefaults.load(configFile: config) } catch let e as JobError {
+        throw ValidationError("config: \(e)")
+      }
+    }
+    if let model { d.model = model }
+    if let system { d.systemInstruction = .string(system) }
+    if let generationConfig {
+      guard let v = try? JSONValue.parse(generationConfig), case .object = v else {
+        throw ValidationError("--generation-config must be a JSON object")
+      }
+      d.generationConfig = v
+    }
+    if idFromLine { d.idFromLine = true }
+    if let maxLineBytes { d.maxLineBytes = maxLineBytes }
+    return d
+  }
+}

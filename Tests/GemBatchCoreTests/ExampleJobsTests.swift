@@ -1,0 +1,60 @@
+import Foundation
+import GemBatchCore
+import Testing
+
+/// The example job files under `jobs/` are valid; the broken ones under `jobs/bad/` fail as documented.
+@Suite struct ExampleJobsTests {
+  static let jobsDir = JobsTestKit.packageRoot.appendingPathComponent("jobs").path
+
+  static var examples: [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: jobsDir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+  }
+
+  @Test func allExamplesPresent() {
+    #expect(
+      Self.examples == [
+        "batch-mode.jsonl", "extraction.jsonl", "function-calling.jsonl", "multimodal.jsonl", "plain.jsonl",
+        "search-grounding.jsonl", "thinking.jsonl",
+      ])
+  }
+
+  @Test(arguments: examples)
+  func exampleValidates(_ name: String) {
+    // batch-mode lines carry no model: the run gives one.
+    let report = ValidationReport.validate(files: [Self.jobsDir + "/" + name], defaults: RunDefaults(model: "gemini-2.5-flash"))
+    #expect(report.errors.isEmpty, "\(report.errors.map(\.description))")
+    #expect(report.jobs > 0)
+  }
+
+  @Test func allExamplesTogetherHaveUniqueIdsAndModels() {
+    let report = ValidationReport.validate(
+      files: Self.examples.map { Self.jobsDir + "/" + $0 }, defaults: RunDefaults(model: "gemini-2.5-flash"))
+    #expect(report.isValid, "\(report.errors.map(\.description))")
+    #expect(report.jobs == 20 + 8 + 4 + 4 + 3 + 5 + 3)
+    #expect(report.models.map(\.model).contains("gemini-3-pro-preview"))
+    #expect(report.estimatedInputTokens > 0)
+  }
+
+  func codes(_ file: String, _ defaults: RunDefaults = RunDefaults()) -> [JobError.Code] {
+    ValidationReport.validate(files: [Self.jobsDir + "/bad/" + file], defaults: defaults).errors.map(\.code)
+  }
+
+  @Test func badMixed() {
+    let report = ValidationReport.validate(files: [Self.jobsDir + "/bad/mixed.jsonl"], defaults: RunDefaults())
+    #expect(report.jobs == 2)
+    #expect(report.errors.map(\.code) == [.invalidJSON, .unknownField, .missingPrompt, .duplicateId, .missingId, .missingModel, .badField, .unreadableFile])
+    #expect(report.errors.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9])
+  }
+
+  @Test func badSchemas() {
+    #expect(codes("schema.jsonl") == [.badSchema, .badSchema, .unreadableSchema, .badSchema])
+  }
+
+  @Test func badThinking() {
+    #expect(codes("thinking.jsonl") == Array(repeating: .thinkingConfig, count: 5))
+  }
+
+  @Test func badUTF8() {
+    #expect(codes("not-utf8.jsonl") == [.invalidUTF8])
+  }
+}

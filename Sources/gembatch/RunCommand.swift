@@ -93,7 +93,9 @@ struct RunCommand: AsyncParsableCommand {
           store: store, transport: client, configuration: config,
           interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction),
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: logger)
-        return try await runner.run(interrupts: interrupts, onProgress: { display.show($0) })
+        return try await runner.run(
+          interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },
+          onProgress: { display.show($0) })
       }
     }
 

@@ -3,13 +3,16 @@ import GemBatchCore
 
 /// The closing lines of a run, and its exit code.
 enum RunSummaryPrinter {
+  /// Printed as soon as the run starts, so it is seen even if this run is killed too.
+  static func printLost(_ lost: [LostAttempt], db: String) {
+    var out = "\(lost.count) request(s) were in flight when an earlier run stopped; they may have been billed without a stored answer, and are sent again:\n"
+    for a in lost.prefix(20) { out += "  job \(a.jobId) (attempt \(a.attemptId), run \(a.runId))\n" }
+    if lost.count > 20 { out += "  … and \(lost.count - 20) more (gembatch status --db \(db))\n" }
+    FileHandle.standardError.write(Data(out.utf8))
+  }
+
   static func print(_ r: RunReport, db: String) -> Int32 {
     var out = ""
-    if !r.lostAttempts.isEmpty {
-      out += "\(r.lostAttempts.count) request(s) were in flight when an earlier run stopped; they may have been billed without a stored answer:\n"
-      for a in r.lostAttempts.prefix(20) { out += "  job \(a.jobId) (attempt \(a.attemptId), run \(a.runId))\n" }
-      if r.lostAttempts.count > 20 { out += "  … and \(r.lostAttempts.count - 20) more (gembatch status --db \(db))\n" }
-    }
     if r.ending == .badInput {
       for e in r.inputErrors.prefix(50) { out += "\(e)\n" }
       if r.inputErrors.count > 50 { out += "… and \(r.inputErrors.count - 50) more (gembatch validate lists all)\n" }

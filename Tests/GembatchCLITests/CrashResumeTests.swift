@@ -15,7 +15,7 @@ import Testing
     let db = dir.appendingPathComponent("s.sqlite")
     var rng = SystemRandomNumberGenerator()
     let config = RunEndToEndTests.mockConfig { c in
-      c.firstByteLatency = .uniform(min: .milliseconds(20), max: .milliseconds(120))
+      c.firstByteLatency = .uniform(.milliseconds(20), .milliseconds(120))
     }
     try await GeminiMockServer.withServer(config) { port in
       let args = ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none",

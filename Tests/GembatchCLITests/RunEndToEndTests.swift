@@ -88,7 +88,6 @@ import Testing
         .rateLimited: 0.05, .overloaded: 0.05, .internalError: 0.03, .dropMidBody: 0.03, .dropBeforeResponse: 0.02,
         .malformedBody: 0.03, .cutStream: 0.05, .proxyHTML: 0.02, .exhausted503: 0.02,
       ]
-      c.retryDelayForRateLimitFault = .milliseconds(200)
     }
     try await GeminiMockServer.withServer(config) { port in
       let r = try await CLI.run(

@@ -14,6 +14,7 @@ public struct RateLimiter: Sendable {
 
   private var requestTAT: Double = -.infinity
   private var tokenTAT: Double = -.infinity
+  private var pausedUntil: Double = -.infinity
 
   public init(requestsPerMinute: Double? = nil, tokensPerMinute: Double? = nil, safety: Double = 1.004) {
     self.requestsPerMinute = requestsPerMinute.flatMap { $0 > 0 ? $0 : nil }
@@ -25,7 +26,7 @@ public struct RateLimiter: Sendable {
 
   /// The earliest time a request costing `tokens` may leave.
   public func earliestStart(now: Double, tokens: Int) -> Double {
-    var t = now
+    var t = max(now, pausedUntil)
     if requestsPerMinute != nil { t = max(t, requestTAT) }
     if let tpm = tokensPerMinute {
       // A request larger than a minute's budget can still go, alone, once the bucket is empty.
@@ -51,9 +52,9 @@ public struct RateLimiter: Sendable {
     tokenTAT += Double(actualTokens - estimatedTokens) * 60 / tpm * safety
   }
 
-  /// After a 429 for a per-minute window: nothing more leaves before `until`.
+  /// After a 429 for a per-minute window: nothing more leaves before `until` (the server said
+  /// the window is full until then), whether or not limits are configured.
   public mutating func pause(until: Double) {
-    if requestsPerMinute != nil || tokensPerMinute == nil { requestTAT = max(requestTAT, until) }
-    if tokensPerMinute != nil { tokenTAT = max(tokenTAT, until + 60 * safety) }
+    pausedUntil = max(pausedUntil, until)
   }
 }

@@ -59,6 +59,7 @@ struct SplitMix64: RandomNumberGenerator {
 struct JobPager {
   let store: Store
   let pageSize: Int
+  let runId: Int64
   private var buffer: [DispatchJob] = []
   private var index = 0
   private var afterSeq = -1
@@ -66,20 +67,22 @@ struct JobPager {
   /// No more jobs: the store has none left and the page is used up.
   var isDone: Bool { exhausted && index >= buffer.count }
 
-  init(store: Store, pageSize: Int) {
+  init(store: Store, pageSize: Int, runId: Int64) {
     self.store = store
+    self.runId = runId
     self.pageSize = pageSize
   }
 
   mutating func next() throws -> DispatchJob? {
     if index >= buffer.count {
       guard !exhausted else { return nil }
-      let page = try store.fetchRunnable(afterSeq: afterSeq, limit: pageSize)
+      let page = try store.fetchRunnable(afterSeq: afterSeq, limit: pageSize, runId: runId)
       buffer = page.map { r in
         DispatchJob(
           id: r.id, seq: r.seq, model: r.model, body: r.body, requestHash: r.requestHash,
           estimatedInputTokens: r.estInputTokens, isJSONMode: r.jsonMode,
-          outputSchema: r.jsonMode ? DispatchJob.outputSchema(fromBody: r.body) : nil, attempts: r.attemptCount)
+          outputSchema: r.jsonMode ? DispatchJob.outputSchema(fromBody: r.body) : nil, attempts: r.attemptCount,
+          usesSearch: DispatchJob.usesSearch(body: r.body))
       }
       index = 0
       if let last = page.last { afterSeq = last.seq }

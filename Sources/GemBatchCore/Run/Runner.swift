@@ -44,12 +44,12 @@ public struct Runner: Sendable {
   ///   - onProgress: called at most every `progressInterval` and once at the end.
   public func run(
     interrupts: AsyncStream<Void>? = nil, progressInterval: Duration = .milliseconds(500),
+    onLostAttempts: (@Sendable ([LostAttempt]) -> Void)? = nil,
     onProgress: (@Sendable (RunProgress) -> Void)? = nil
   ) async throws -> RunReport {
+    // Attempts left open by a process that died: sent, outcome unknown, possibly billed.
     let lost = try store.recoverLostAttempts()
-    if !lost.isEmpty {
-      logger.warning("\(lost.count) attempt(s) were in flight when an earlier run stopped; they may have been billed")
-    }
+    if !lost.isEmpty { onLostAttempts?(lost) }
     let runId = try store.beginRun(
       RunStart(endpoint: configuration.endpoint, files: configuration.files, optionsJSON: configuration.optionsJSON,
                version: GemBatchInfo.version))
@@ -101,13 +101,14 @@ public struct Runner: Sendable {
     var rng = SplitMix64(seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
     var limiters: [String: RateLimiter] = [:]
     var concurrency = AdaptiveConcurrency(maximum: configuration.concurrency)
-    var fresh = JobPager(store: store, pageSize: configuration.pageSize)
+    var fresh = JobPager(store: store, pageSize: configuration.pageSize, runId: runId)
     var retryQueue = RetryQueue()
     var parked: DispatchJob?  // a job whose rate-limit slot is in the future
     var inFlight = 0
     var inFlightCost = 0.0
     var spent = 0.0
     var timerDeadline: Double?
+    var budgetWait = false  // the budget allows the next job only once in-flight costs settle
     var stopping = false
     var ending = RunReport.Ending.finished
     var reason: String?
@@ -158,6 +159,8 @@ public struct Runner: Sendable {
           let t = now()
           var next: DispatchJob?
           if let p = parked {
+            if budgetWait && inFlight > 0 { break }
+            budgetWait = false
             next = p
             parked = nil
           } else if let r = retryQueue.popDue(now: t) {
@@ -173,13 +176,17 @@ public struct Runner: Sendable {
             armTimer(at: at)
             break
           }
-          if let budget = configuration.budgetUSD, let estimate = costEstimate?(job),
-            spent + inFlightCost + estimate > budget
-          {
-            parked = job
-            stop(.budgetStopped,
-              String(format: "budget $%.4f reached: $%.4f spent, $%.4f in flight, next job up to $%.4f", budget, spent, inFlightCost, estimate))
-            break
+          if let budget = configuration.budgetUSD {
+            switch BudgetGuard(limitUSD: budget).decide(spentUSD: spent, inFlightMaxUSD: inFlightCost, nextMaxUSD: costEstimate?(job)) {
+            case .start: break
+            case .wait:
+              parked = job
+              budgetWait = true
+            case .stop(let why):
+              parked = job
+              stop(.budgetStopped, why)
+            }
+            if parked != nil { break }
           }
           l.reserve(at: max(at, t), tokens: job.estimatedInputTokens)
           limiters[job.model] = l

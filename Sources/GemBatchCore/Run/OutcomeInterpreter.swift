@@ -18,6 +18,8 @@ public struct AttemptSummary: Sendable {
   public var model: String
   public var httpStatus: Int?
   public var rateLimited: Bool
+  /// The delay the server asked for (RetryInfo / Retry-After), if any.
+  public var serverDelay: Duration?
   public var estimatedTokens: Int
   public var promptTokens: Int?
   public var totalTokens: Int?
@@ -49,7 +51,7 @@ public struct OutcomeInterpreter: Sendable {
       rawResponse: ex.rawBody, result: nil)
     var summary = AttemptSummary(
       kind: .succeeded, jobId: job.id, model: job.model, httpStatus: ex.httpStatus, rateLimited: false,
-      estimatedTokens: job.estimatedInputTokens, promptTokens: nil, totalTokens: nil, costUSD: nil, latency: ex.latency)
+      serverDelay: nil, estimatedTokens: job.estimatedInputTokens, promptTokens: nil, totalTokens: nil, costUSD: nil, latency: ex.latency)
 
     switch ex.result {
     case .failure(let error):
@@ -57,6 +59,7 @@ public struct OutcomeInterpreter: Sendable {
       finish.apiStatus = error.apiStatus
       finish.errorMessage = error.detail
       finish.suggestedDelayMs = error.suggestedDelay.map { Int($0.milliseconds.rounded()) }
+      summary.serverDelay = error.suggestedDelay
       if error.code == .cancelled {
         finish.outcome = .lost
         finish.jobState = .pending

@@ -257,9 +257,9 @@ public struct Runner: Sendable {
             progress.failed += 1
           case .retry(let after):
             progress.retries += 1
-            if s.rateLimited, var l = limiters[job.model] {
+            if s.rateLimited, let server = s.serverDelay, var l = limiters[job.model] {
               // The server's window is full: hold every request for this model until it frees.
-              l.pause(until: t + after.seconds)
+              l.pause(until: t + server.seconds)
               limiters[job.model] = l
             }
             retryQueue.push(job, due: t + after.seconds)

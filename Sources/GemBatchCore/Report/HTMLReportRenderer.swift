@@ -35,7 +35,7 @@ enum HTMLReportRenderer {
     card(Fmt.int(t.states["failed"] ?? 0), "failed", warn: (t.states["failed"] ?? 0) > 0)
     card(Fmt.usd(t.costUSD), "cost" + (t.groundingUSD > 0 ? " (grounding \(Fmt.usd(t.groundingUSD)))" : ""))
     card(t.costPer1000Jobs.map(Fmt.usd) ?? "—", "per 1,000 jobs")
-    if t.unpricedJobs > 0 { card("unpriced: \(t.unpricedJobs) jobs", "no price for their model", warn: true) }
+    if t.unpricedJobs > 0 { card("unpriced: \(Fmt.int(t.unpricedJobs)) jobs", "no price for their model", warn: true) }
     card(t.latencyMs.map { Fmt.ms($0.p50) } ?? "—", "latency p50")
     card(t.ttfbMs.map { Fmt.ms($0.p50) } ?? "—", "time to first token p50")
     card("\(Fmt.int(t.retries)) / \(Fmt.int(t.http429))", "retries / 429s")

@@ -3,8 +3,9 @@ import GRDB
 
 /// Builds a `ReportData` from a store with aggregate SQL: memory stays flat with the number of jobs.
 ///
-/// Percentiles are exact nearest-rank values read with `ORDER BY latency_ms LIMIT 1 OFFSET k`
-/// (one indexed-free sort per percentile; no rows are loaded). The latency histogram has 24
+/// Percentiles are exact nearest-rank values from one window-function pass per column
+/// (`ROW_NUMBER() OVER (PARTITION BY model ORDER BY latency_ms)`, keeping three ranks), so no
+/// latency is loaded into memory. The latency histogram has 24
 /// linear bins between the minimum and the maximum.
 public struct ReportBuilder: Sendable {
   /// Only jobs, attempts and results of this run (jobs.last_run_id / attempts.run_id / results.run_id).
@@ -89,9 +90,11 @@ public struct ReportBuilder: Sendable {
       }
     }
 
+    let latency = try percentiles(db, column: "latency_ms", byModel: true, run: run)
+    let ttfb = try percentiles(db, column: "ttfb_ms", byModel: true, run: run)
     for key in models.keys {
-      models[key]!.latencyMs = try percentiles(db, column: "latency_ms", model: key, run: run)
-      models[key]!.ttfbMs = try percentiles(db, column: "ttfb_ms", model: key, run: run)
+      models[key]!.latencyMs = latency[key]
+      models[key]!.ttfbMs = ttfb[key]
     }
 
     var total = ModelReport(model: "all")
@@ -110,8 +113,8 @@ public struct ReportBuilder: Sendable {
       total.http429 += m.http429
       total.lostAttempts += m.lostAttempts
     }
-    total.latencyMs = try percentiles(db, column: "latency_ms", model: nil, run: run)
-    total.ttfbMs = try percentiles(db, column: "ttfb_ms", model: nil, run: run)
+    total.latencyMs = try percentiles(db, column: "latency_ms", byModel: false, run: run)["all"]
+    total.ttfbMs = try percentiles(db, column: "ttfb_ms", byModel: false, run: run)["all"]
 
     let reasons = try Row.fetchAll(
       db,
@@ -145,18 +148,30 @@ public struct ReportBuilder: Sendable {
       timeline: try timeline(db, run: run))
   }
 
-  func percentiles(_ db: Database, column: String, model: String?, run: DatabaseValue) throws -> Percentiles? {
-    let filter = "r.\(column) IS NOT NULL AND (?1 IS NULL OR r.run_id = ?1) AND (?2 IS NULL OR j.model = ?2)"
-    let from = "FROM results r JOIN jobs j ON j.id = r.job_id WHERE \(filter)"
-    let args: StatementArguments = [run, model]
-    let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: args) ?? 0
-    guard n > 0 else { return nil }
-    func at(_ p: Double) throws -> Double {
-      try Double.fetchOne(
-        db, sql: "SELECT r.\(column) \(from) ORDER BY r.\(column) LIMIT 1 OFFSET ?3",
-        arguments: [run, model, Percentiles.rankIndex(p, count: n)]) ?? 0
+  /// Nearest-rank p50/p90/p99 of `column` per model (or over all results, key "all"), in one
+  /// sorted pass: `ROW_NUMBER()` over each partition keeps only the three ranks ⌈p·n/100⌉.
+  func percentiles(_ db: Database, column: String, byModel: Bool, run: DatabaseValue) throws -> [String: Percentiles] {
+    let key = byModel ? "j.model" : "'all'"
+    let sql = """
+      SELECT k, v, rn, n FROM (
+        SELECT \(key) AS k, r.\(column) AS v,
+          ROW_NUMBER() OVER (PARTITION BY \(key) ORDER BY r.\(column)) AS rn,
+          COUNT(*) OVER (PARTITION BY \(key)) AS n
+        FROM results r JOIN jobs j ON j.id = r.job_id
+        WHERE r.\(column) IS NOT NULL AND (?1 IS NULL OR r.run_id = ?1))
+      WHERE rn IN ((50 * n + 99) / 100, (90 * n + 99) / 100, (99 * n + 99) / 100)
+      """
+    var ranks: [String: (n: Int, values: [Int: Double])] = [:]
+    for row in try Row.fetchAll(db, sql: sql, arguments: [run]) {
+      let k: String = row["k"]
+      ranks[k, default: (row["n"], [:])].values[row["rn"]] = row["v"]
     }
-    return Percentiles(count: n, p50: try at(50), p90: try at(90), p99: try at(99))
+    var out: [String: Percentiles] = [:]
+    for (k, r) in ranks {
+      func at(_ p: Double) -> Double { r.values[Percentiles.rankIndex(p, count: r.n) + 1] ?? 0 }
+      out[k] = Percentiles(count: r.n, p50: at(50), p90: at(90), p99: at(99))
+    }
+    return out
   }
 
   func histogram(_ db: Database, run: DatabaseValue) throws -> [HistogramBin] {

@@ -13,10 +13,10 @@ enum TextReportRenderer {
     var cost = "Cost: \(Fmt.usd(t.costUSD))"
     if let per = t.costPer1000Jobs { cost += "  (\(Fmt.usd(per)) per 1,000 jobs)" }
     if t.groundingUSD > 0 {
-      cost += "  of which grounding \(Fmt.usd(t.groundingUSD)) (\(t.groundedPrompts) prompts, \(t.searchQueries) queries)"
+      cost += "  of which grounding \(Fmt.usd(t.groundingUSD)) (\(Fmt.int(t.groundedPrompts)) prompts, \(Fmt.int(t.searchQueries)) queries)"
     }
     line(cost)
-    if t.unpricedJobs > 0 { line("unpriced: \(t.unpricedJobs) jobs (no price for their model; not counted as free)") }
+    if t.unpricedJobs > 0 { line("unpriced: \(Fmt.int(t.unpricedJobs)) jobs (no price for their model; not counted as free)") }
     line(
       "Tokens: prompt \(Fmt.int(t.tokens.prompt)) (cached \(Fmt.int(t.tokens.cached)))  output \(Fmt.int(t.tokens.candidates))"
         + "  thoughts \(Fmt.int(t.tokens.thoughts))  tool-use \(Fmt.int(t.tokens.toolUse))  total \(Fmt.int(t.tokens.total))")

@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
 
     var limits = ModelLimits(defaultLimit: .init(rpm: rpm, tpm: tpm))
     for (model, l) in configFile?.limits ?? [:] {
-      limits.perModel[model] = .init(rpm: l.rpm, tpm: l.tpm)
+      limits.perModel[model] = .init(rpm: l.rpm.map(Double.init), tpm: l.tpm.map(Double.init))
     }
     let pricing = try Pricing(overrides: prices)
     let conc = concurrency ?? configFile?.concurrency ?? 64
@@ -76,23 +76,25 @@ struct RunCommand: AsyncParsableCommand {
       ("endpoint", .string(endpointOptions.endpoint ?? "auto")),
     ]))
 
+    let limitsFinal = limits
+    let log = logger
     let interrupts = SignalHandler.install()
     let display = ProgressDisplay(mode: progress.resolved)
 
     let body: @Sendable (Endpoint) async throws -> RunReport = { endpoint in
       let config = RunConfiguration(
-        files: files, defaults: defaults, concurrency: conc, limits: limits, retry: policy, stream: stream,
+        files: files, defaults: defaults, concurrency: conc, limits: limitsFinal, retry: policy, stream: stream,
         retryFailed: retryFailed, grace: .milliseconds(Int64(grace * 1000)), budgetUSD: budget,
         endpoint: endpoint.baseURL, optionsJSON: options.serialized(), seed: seed)
       return try await GeminiClient.withGeminiClient(
         endpoint: endpoint,
         timeouts: .init(total: .milliseconds(Int64(timeout * 1000))),
-        maxConnections: conc, logger: logger
+        maxConnections: conc, logger: log
       ) { client in
         let runner = Runner(
           store: store, transport: client, configuration: config,
           interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction),
-          costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: logger)
+          costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)
         return try await runner.run(
           interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },
           onProgress: { display.show($0) })
@@ -106,7 +108,7 @@ struct RunCommand: AsyncParsableCommand {
     case .mock:
       var mockConfig = MockConfiguration()
       mockConfig.apiKey = "mock-key"
-      report = try await GeminiMockServer.withServer(mockConfig, logger: logger) { port in
+      report = try await GeminiMockServer.withServer(mockConfig, logger: log) { port in
         FileHandle.standardError.write(Data("gembatch: dry run against the built-in mock at http://127.0.0.1:\(port)\n".utf8))
         return try await body(Endpoint(name: "mock", baseURL: "http://127.0.0.1:\(port)", apiKey: "mock-key"))
       }

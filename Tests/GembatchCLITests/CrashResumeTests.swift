@@ -13,7 +13,6 @@ import Testing
     let n = 400
     let file = try RunEndToEndTests.writeJobs(dir, count: n)
     let db = dir.appendingPathComponent("s.sqlite")
-    var rng = SystemRandomNumberGenerator()
     let config = RunEndToEndTests.mockConfig { c in
       c.firstByteLatency = .uniform(.milliseconds(20), .milliseconds(120))
     }
@@ -26,7 +25,7 @@ import Testing
         let (p, out, err) = try CLI.start(args, env: RunEndToEndTests.env)
         let errTask = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
         _ = out
-        try await Task.sleep(for: .milliseconds(Int.random(in: 150...700, using: &rng)))
+        try await Task.sleep(for: .milliseconds(Int.random(in: 150...700)))
         if p.isRunning {
           kill(p.processIdentifier, SIGKILL)
           kills += 1

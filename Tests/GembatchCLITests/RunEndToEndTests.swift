@@ -4,6 +4,10 @@ import GeminiAPI
 import GeminiMock
 import Testing
 
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
 /// The real binary against the real mock (in this process, on a loopback port) with real SQLite
 /// files: what a user runs.
 @Suite(.serialized) struct RunEndToEndTests {

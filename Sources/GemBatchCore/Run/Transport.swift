@@ -7,3 +7,9 @@ public protocol Transport: Sendable {
   func send(model: String, body: Data, stream: Bool) async -> Exchange
 }
 
+extension GeminiClient: Transport {
+  public func send(model: String, body: Data, stream: Bool) async -> Exchange {
+    stream ? await streamGenerateContent(model: model, body: body) : await generateContent(model: model, body: body)
+  }
+}
+

@@ -53,9 +53,10 @@ struct CLI {
   /// Runs to the end (bounded by `timeout` seconds, then killed).
   static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil, timeout: Double = 120) async throws -> Result {
     let (p, out, err) = try start(args, env: env, cwd: cwd)
-    // Drain the pipes while the process runs so it never blocks on a full pipe.
-    let outTask = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }
-    let errTask = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
+    // Drain the pipes while the process runs so it never blocks on a full pipe. The blocking
+    // reads run on Dispatch threads: on the cooperative pool they would starve the in-process mock.
+    let outTask = drain(out)
+    let errTask = drain(err)
     let deadline = Date().addingTimeInterval(timeout)
     while p.isRunning {
       if Date() > deadline {
@@ -71,6 +72,28 @@ struct CLI {
     return Result(
       status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
       terminatedBySignal: p.terminationReason == .uncaughtSignal)
+  }
+
+  /// Waits for the process without blocking a cooperative thread.
+  static func wait(_ p: Process, timeout: Double = 120) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning {
+      if Date() > deadline {
+        kill(p.processIdentifier, SIGKILL)
+        Issue.record("process did not exit within \(timeout) s")
+      }
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    p.waitUntilExit()  // reaps; returns at once now
+  }
+
+  /// Reads a pipe to its end on a Dispatch thread (never on the cooperative pool).
+  static func drain(_ pipe: Pipe) -> Task<Data, Never> {
+    Task {
+      await withCheckedContinuation { c in
+        DispatchQueue.global().async { c.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+      }
+    }
   }
 
   static func tempDir() throws -> URL {

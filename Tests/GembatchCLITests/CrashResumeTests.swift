@@ -23,14 +23,14 @@ import Testing
       var lostReported = 0
       for _ in 0..<8 {
         let (p, out, err) = try CLI.start(args, env: RunEndToEndTests.env)
-        let errTask = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
+        let errTask = CLI.drain(err)
         _ = out
         try await Task.sleep(for: .milliseconds(Int.random(in: 150...700)))
         if p.isRunning {
           kill(p.processIdentifier, SIGKILL)
           kills += 1
         }
-        p.waitUntilExit()
+        try await CLI.wait(p)
         let text = String(decoding: await errTask.value, as: UTF8.self)
         lostReported += Self.lostCount(text)
       }
@@ -68,10 +68,10 @@ import Testing
       let args = ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none",
                   "--concurrency", "4"]
       let (p, _, err) = try CLI.start(args, env: RunEndToEndTests.env)
-      let errTask = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
+      let errTask = CLI.drain(err)
       try await Task.sleep(for: .milliseconds(800))
       kill(p.processIdentifier, SIGINT)
-      p.waitUntilExit()
+      try await CLI.wait(p)
       let text = String(decoding: await errTask.value, as: UTF8.self)
       #expect(p.terminationStatus == 3, "\(text)")
       // Nothing was cut off: every attempt has its outcome.

@@ -110,7 +110,9 @@ struct FixtureDecodingTests {
     #expect(g.webSearchQueries == ["weather in San Francisco today"])
     #expect(g.searchEntryPoint?.renderedContent?.isEmpty == false)
     #expect(r.groundingSources.count == 3)
-    #expect(r.groundingSources.allSatisfy { $0.uri?.contains("vertexaisearch.cloud.google.com/grounding-api-redirect/") == true })
+    // The first chunk is a plain Google search link; the others are grounding redirects.
+    #expect(r.groundingSources.first?.uri?.hasPrefix("https://www.google.com/search?q=weather") == true)
+    #expect(r.groundingSources.dropFirst().allSatisfy { $0.uri?.contains("vertexaisearch.cloud.google.com/grounding-api-redirect/") == true })
     #expect(r.usageMetadata?.toolUsePromptTokenCount == 119 && r.usageMetadata?.totalTokenCount == 550)
     #expect(r.usageMetadata?.isConsistent == true)
 

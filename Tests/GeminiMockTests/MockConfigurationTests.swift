@@ -1,6 +1,6 @@
+@testable import GeminiMock
 import Foundation
 import GeminiAPI
-import GeminiMock
 import Testing
 
 @Suite struct LatencyModelTests {
@@ -68,5 +68,39 @@ import Testing
         }
       }
     }
+  }
+}
+
+@Suite struct FastPathTests {
+  /// The hot-path writer must give exactly the bytes of the JSONValue form, for every answer kind.
+  @Test func bodyEqualsTreeForm() throws {
+    let tools: JSONValue = [["functionDeclarations": [["name": "f", "parameters": ["type": "OBJECT", "properties": ["a": ["type": "STRING"]]]]]]]
+    let bodies: [(String, JSONValue)] = [
+      ("gemini-2.5-flash", MockTest.prompt("plain")),
+      ("gemini-2.0-flash", MockTest.prompt("legacy \"quoted\"\n")),
+      ("gemini-3-pro-preview", MockTest.prompt("thoughts", config: ["thinkingConfig": ["includeThoughts": true]])),
+      ("gemini-2.5-pro", MockTest.prompt("search", extra: [("tools", [["googleSearch": [:]]])])),
+      ("gemini-3-flash-preview", MockTest.prompt("call f", extra: [("tools", tools)])),
+      ("gemini-2.5-pro", MockTest.prompt("cut", config: ["maxOutputTokens": 2])),
+      ("gemini-2.0-flash", MockTest.prompt("max [[mock:words=80]]", config: ["maxOutputTokens": 10])),
+      ("gemini-2.5-flash", ["contents": [["parts": [["text": "img"], ["inlineData": ["mimeType": "image/jpeg", "data": "AA=="]]]]], "cachedContent": "cachedContents/x"]),
+      ("gemini-2.5-flash", MockTest.prompt("json", config: ["responseMimeType": "application/json"])),
+    ]
+    for (model, body) in bodies {
+      let normalized = try RequestNormalizer.normalize(body, as: .GenerateContentRequest)
+      let req = try MockRequest(model: model, body: normalized)
+      var rng = SplitMix64(seed: 5)
+      let a = AnswerBuilder.build(req, kind: .normal, rng: &rng)
+      #expect(a.body() == a.bodyTree(), "\(model) \(body.serialized())")
+      #expect((try? JSONValue.parse(a.body())) != nil)
+    }
+  }
+
+  @Test func markerScan() {
+    #expect(MockRequest.hasMarker("x [[mock:internal]]"))
+    #expect(MockRequest.hasMarker("[[[mock:a]]"))
+    #expect(!MockRequest.hasMarker("[[moc:internal]]"))
+    #expect(!MockRequest.hasMarker("[[mock"))
+    #expect(MockRequest.markers(in: "a [[mock:words=3]] b [[mock:call=f]]") == ["words=3", "call=f"])
   }
 }

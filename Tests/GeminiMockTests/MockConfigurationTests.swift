@@ -104,3 +104,26 @@ import Testing
     #expect(MockRequest.markers(in: "a [[mock:words=3]] b [[mock:call=f]]") == ["words=3", "call=f"])
   }
 }
+
+@Suite struct SHA256FastPathTests {
+  /// Known digests (FIPS 180-4 examples), through both the contiguous and the byte-by-byte paths.
+  @Test func knownDigestsBothPaths() {
+    let cases: [(String, String)] = [
+      ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+      ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+      ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ]
+    for (text, hex) in cases {
+      #expect(SHA256.hex(Array(text.utf8)) == hex)
+      #expect(SHA256.hex(AnySequence(text.utf8)) == hex)
+    }
+    // Mixed chunk sizes across block boundaries give the same digest as one update.
+    let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+    var a = SHA256()
+    for chunk in stride(from: 0, to: 1000, by: 37) { a.update(Array(data[chunk..<min(1000, chunk + 37)])) }
+    #expect(a.finalize() == { var b = SHA256(); b.update(data); return b.finalize() }())
+    var c = SHA256()
+    c.update(AnySequence(data))
+    #expect(SHA256.hex(data) == c.finalize().map { String(format: "%02x", $0) }.joined())
+  }
+}

@@ -143,8 +143,72 @@ struct Answer: Sendable {
     return .object(o)
   }
 
-  /// The whole non-streamed body.
+  /// The whole non-streamed body, written straight to text (the hot path of the mock).
+  /// Produces exactly the bytes of `bodyTree()`, which builds a JSONValue first; a test holds them equal.
   func body() -> String {
+    if kind == .promptBlocked || kind == .safety || kind == .recitation { return bodyTree() }
+    var o = ""
+    o.reserveCapacity(512 + (text?.utf8.count ?? 0) + (thoughtText?.utf8.count ?? 0))
+    o += "{\"candidates\":[{\"content\":{"
+    let ps = parts()
+    if !ps.isEmpty {
+      o += "\"parts\":"
+      o += JSONValue.array(ps).serialized()
+      o += ","
+    }
+    o += "\"role\":\"model\"},\"finishReason\":"
+    o += JSONValue.string(finishReason).serialized()
+    if let finishMessage {
+      o += ",\"finishMessage\":"
+      o += JSONValue.string(finishMessage).serialized()
+    }
+    if let grounding {
+      o += ",\"groundingMetadata\":"
+      o += grounding.serialized()
+    }
+    o += ",\"index\":0}],\"usageMetadata\":"
+    writeUsage(&o, candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
+    o += ",\"modelVersion\":"
+    o += JSONValue.string(model).serialized()
+    o += ",\"responseId\":"
+    o += JSONValue.string(responseId).serialized()
+    o += "}"
+    return o
+  }
+
+  /// `usage(...)` written as text, same keys in the same order.
+  private func writeUsage(_ o: inout String, candidates: Int, thoughts: Int, final: Bool) {
+    o += "{\"promptTokenCount\":"
+    o += String(promptTokens)
+    if candidates > 0 || (final && hasParts) {
+      o += ",\"candidatesTokenCount\":"
+      o += String(candidates)
+    }
+    o += ",\"totalTokenCount\":"
+    o += String(promptTokens + candidates + thoughts + toolUseTokens)
+    if cachedTokens > 0 {
+      o += ",\"cachedContentTokenCount\":"
+      o += String(cachedTokens)
+    }
+    o += ",\"promptTokensDetails\":["
+    for (i, d) in promptDetails.enumerated() {
+      if i > 0 { o += "," }
+      o += "{\"modality\":\"" + d.0 + "\",\"tokenCount\":" + String(d.1) + "}"
+    }
+    o += "]"
+    if cachedTokens > 0 {
+      o += ",\"cacheTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":" + String(cachedTokens) + "}]"
+    }
+    if toolUseTokens > 0 {
+      o += ",\"toolUsePromptTokenCount\":" + String(toolUseTokens)
+      o += ",\"toolUsePromptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":" + String(toolUseTokens) + "}]"
+    }
+    if thoughts > 0 { o += ",\"thoughtsTokenCount\":" + String(thoughts) }
+    o += "}"
+  }
+
+  /// The whole non-streamed body, built as a JSONValue tree (reference form of `body()`).
+  func bodyTree() -> String {
     let usage = usage(candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
     if kind == .promptBlocked { return envelope(candidates: nil, usage: usage).serialized() }
     let cand = candidate(parts: parts(), finish: true, grounding: grounding)

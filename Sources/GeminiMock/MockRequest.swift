@@ -241,7 +241,7 @@ struct MockRequest: Sendable {
 
   /// Finds `[[mock:…]]` markers.
   static func markers(in text: String) -> [String] {
-    guard text.contains("[[mock:") else { return [] }
+    guard hasMarker(text) else { return [] }
     var out: [String] = []
     var rest = Substring(text)
     while let r = rest.range(of: "[[mock:") {
@@ -251,6 +251,25 @@ struct MockRequest: Sendable {
       rest = rest[end.upperBound...]
     }
     return out
+  }
+
+  /// A byte scan for `[[mock:` (Foundation's range(of:) is slow on the hot path).
+  static func hasMarker(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { u in
+      let n = u.count
+      guard n >= 7 else { return false }
+      var i = 0
+      while i <= n - 7 {
+        if u[i] == 0x5B, u[i + 1] == 0x5B, u[i + 2] == 0x6D, u[i + 3] == 0x6F, u[i + 4] == 0x63, u[i + 5] == 0x6B,
+          u[i + 6] == 0x3A
+        {
+          return true
+        }
+        i += 1
+      }
+      return false
+    }
   }
 
   /// The value of a `key=value` marker.

@@ -32,7 +32,18 @@ enum MessageName: String, Sendable {
   case ExecutableCode, CodeExecutionResult, Tool, FunctionDeclaration, ToolConfig, FunctionCallingConfig
   case SafetySetting, GenerationConfig, ThinkingConfig, VideoMetadata
 
-  var fields: [String: FieldKind] {
+  /// The field table, built once per message type.
+  var fields: [String: FieldKind] { MessageName.tables[self]! }
+
+  private static let all: [MessageName] = [
+    .GenerateContentRequest, .CountTokensRequest, .Content, .Part, .Blob, .FileData, .FunctionCall, .FunctionResponse,
+    .ExecutableCode, .CodeExecutionResult, .Tool, .FunctionDeclaration, .ToolConfig, .FunctionCallingConfig,
+    .SafetySetting, .GenerationConfig, .ThinkingConfig, .VideoMetadata,
+  ]
+  private static let tables: [MessageName: [String: FieldKind]] = Dictionary(
+    uniqueKeysWithValues: all.map { ($0, $0.buildFields()) })
+
+  private func buildFields() -> [String: FieldKind] {
     switch self {
     case .GenerateContentRequest:
       [
@@ -102,13 +113,76 @@ enum MessageName: String, Sendable {
 }
 
 /// Turns a parsed request body into its camelCase form, or the 400 Google would send.
+///
+/// The field path of an error (`contents[0].parts[0]`) is built only when there is an error:
+/// each level prepends its step while the error unwinds, so the success path allocates no paths.
 struct RequestNormalizer {
   static func normalize(_ body: JSONValue, as message: MessageName) throws(MockError) -> JSONValue {
-    try normalize(body, kind: .message(message), path: "")
+    do {
+      return try normalize(body, kind: .message(message))
+    } catch {
+      throw error.mockError
+    }
+  }
+
+  /// A shape error on its way up, collecting its path.
+  struct ShapeError: Error {
+    enum Problem {
+      case unknownName(String)
+      case invalidValue(FieldKind, JSONValue)
+    }
+    var problem: Problem
+    /// Path steps from the innermost up: `.field("parts")`, `.index(0)`, …
+    var steps: [Step] = []
+
+    enum Step {
+      case field(String)
+      case index(Int)
+      case key(String)
+    }
+
+    var path: String {
+      var out = ""
+      for step in steps.reversed() {
+        switch step {
+        case .field(let f): out += (out.isEmpty ? "" : ".") + RequestNormalizer.snake(f)
+        case .index(let i): out += "[\(i)]"
+        case .key(let k): out += "[" + JSONValue.string(k).serialized() + "]"
+        }
+      }
+      return out
+    }
+
+    var mockError: MockError {
+      let p = path
+      switch problem {
+      case .unknownName(let k):
+        let at = p.isEmpty ? "" : " at '\(p)'"
+        return MockError.invalidArgument(
+          "Invalid JSON payload received. Unknown name \(JSONValue.string(k).serialized())\(at): Cannot find field.",
+          fieldViolation: true)
+      case .invalidValue(let kind, let v):
+        let shown: String
+        switch v {
+        case .string(let s): shown = JSONValue.string(s).serialized()
+        case .object: shown = "{...}"
+        case .array: shown = "[...]"
+        default: shown = v.serialized()
+        }
+        var e = MockError.invalidArgument("Invalid value at '\(p)' (\(kind.protoTypeName)), \(shown)")
+        e.details = [
+          [
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            "fieldViolations": [["field": .string(p), "description": .string(e.message)]],
+          ]
+        ]
+        return e
+      }
+    }
   }
 
   static func camel(_ s: String) -> String {
-    guard s.contains("_"), !s.hasPrefix("_") else { return s }
+    guard s.utf8.contains(UInt8(ascii: "_")), !s.hasPrefix("_") else { return s }
     var out = ""
     var up = false
     for c in s {
@@ -127,32 +201,18 @@ struct RequestNormalizer {
     return out
   }
 
-  private static func invalid(_ path: String, _ kind: FieldKind, _ v: JSONValue) -> MockError {
-    let shown: String
-    switch v {
-    case .string(let s): shown = JSONValue.string(s).serialized()
-    case .object: shown = "{...}"
-    case .array: shown = "[...]"
-    default: shown = v.serialized()
-    }
-    var e = MockError.invalidArgument("Invalid value at '\(path)' (\(kind.protoTypeName)), \(shown)")
-    e.details = [
-      [
-        "@type": "type.googleapis.com/google.rpc.BadRequest",
-        "fieldViolations": [["field": .string(path), "description": .string(e.message)]],
-      ]
-    ]
-    return e
+  private static func invalid(_ kind: FieldKind, _ v: JSONValue) -> ShapeError {
+    ShapeError(problem: .invalidValue(kind, v))
   }
 
-  private static func normalize(_ v: JSONValue, kind: FieldKind, path: String) throws(MockError) -> JSONValue {
+  private static func normalize(_ v: JSONValue, kind: FieldKind) throws(ShapeError) -> JSONValue {
     switch kind {
     case .opaque: return v
     case .string:
-      guard case .string = v else { throw invalid(path, kind, v) }
+      guard case .string = v else { throw invalid(kind, v) }
       return v
     case .bool:
-      guard case .bool = v else { throw invalid(path, kind, v) }
+      guard case .bool = v else { throw invalid(kind, v) }
       return v
     case .number:
       switch v {
@@ -160,49 +220,57 @@ struct RequestNormalizer {
       case .string(let s): if let d = Double(s) { return .number(d) }  // proto JSON accepts quoted numbers
       default: break
       }
-      throw invalid(path, kind, v)
+      throw invalid(kind, v)
     case .int:
       switch v {
       case .number(let n) where n.rounded() == n: return v
       case .string(let s): if let i = Int(s) { return .number(Double(i)) }
       default: break
       }
-      throw invalid(path, kind, v)
+      throw invalid(kind, v)
     case .repeated(let inner):
       if case .null = v { return v }
-      guard case .array(let a) = v else { throw invalid(path, inner, v) }
+      guard case .array(let a) = v else { throw invalid(inner, v) }
       var out: [JSONValue] = []
       out.reserveCapacity(a.count)
-      for (i, e) in a.enumerated() { out.append(try normalize(e, kind: inner, path: "\(path)[\(i)]")) }
+      for (i, e) in a.enumerated() {
+        do { out.append(try normalize(e, kind: inner)) } catch {
+          var err = error
+          err.steps.append(.index(i))
+          throw err
+        }
+      }
       return .array(out)
     case .map(let inner):
-      guard case .object(let o) = v else { throw invalid(path, kind, v) }
+      guard case .object(let o) = v else { throw invalid(kind, v) }
       var out = JSONObject()
-      for (k, e) in o { out[k] = try normalize(e, kind: inner, path: "\(path)[\(JSONValue.string(k).serialized())]") }
+      for (k, e) in o {
+        do { out[k] = try normalize(e, kind: inner) } catch {
+          var err = error
+          err.steps.append(.key(k))
+          throw err
+        }
+      }
       return .object(out)
     case .message(let m):
-      return try object(v, fields: m.fields, kind: kind, path: path)
+      return try object(v, fields: m.fields, kind: kind)
     case .schema:
-      return try object(v, fields: MessageName.schemaFields, kind: kind, path: path)
+      return try object(v, fields: MessageName.schemaFields, kind: kind)
     }
   }
 
-  private static func object(_ v: JSONValue, fields: [String: FieldKind], kind: FieldKind, path: String) throws(MockError)
-    -> JSONValue
-  {
+  private static func object(_ v: JSONValue, fields: [String: FieldKind], kind: FieldKind) throws(ShapeError) -> JSONValue {
     if case .null = v { return v }
-    guard case .object(let o) = v else { throw invalid(path, kind, v) }
+    guard case .object(let o) = v else { throw invalid(kind, v) }
     var out = JSONObject()
     for (k, e) in o {
       let name = camel(k)
-      guard let fk = fields[name] else {
-        let at = path.isEmpty ? "" : " at '\(path)'"
-        throw MockError.invalidArgument(
-          "Invalid JSON payload received. Unknown name \(JSONValue.string(k).serialized())\(at): Cannot find field.",
-          fieldViolation: true)
+      guard let fk = fields[name] else { throw ShapeError(problem: .unknownName(k)) }
+      do { out[name] = try normalize(e, kind: fk) } catch {
+        var err = error
+        err.steps.append(.field(name))
+        throw err
       }
-      let childPath = path.isEmpty ? snake(name) : "\(path).\(snake(name))"
-      out[name] = try normalize(e, kind: fk, path: childPath)
     }
     return .object(out)
   }

@@ -1,6 +1,6 @@
+@testable import GeminiMock
 import Foundation
 import GeminiAPI
-import GeminiMock
 import Testing
 
 @Suite struct LatencyModelTests {
@@ -68,5 +68,62 @@ import Testing
         }
       }
     }
+  }
+}
+
+@Suite struct FastPathTests {
+  /// The hot-path writer must give exactly the bytes of the JSONValue form, for every answer kind.
+  @Test func bodyEqualsTreeForm() throws {
+    let tools: JSONValue = [["functionDeclarations": [["name": "f", "parameters": ["type": "OBJECT", "properties": ["a": ["type": "STRING"]]]]]]]
+    let bodies: [(String, JSONValue)] = [
+      ("gemini-2.5-flash", MockTest.prompt("plain")),
+      ("gemini-2.0-flash", MockTest.prompt("legacy \"quoted\"\n")),
+      ("gemini-3-pro-preview", MockTest.prompt("thoughts", config: ["thinkingConfig": ["includeThoughts": true]])),
+      ("gemini-2.5-pro", MockTest.prompt("search", extra: [("tools", [["googleSearch": [:]]])])),
+      ("gemini-3-flash-preview", MockTest.prompt("call f", extra: [("tools", tools)])),
+      ("gemini-2.5-pro", MockTest.prompt("cut", config: ["maxOutputTokens": 2])),
+      ("gemini-2.0-flash", MockTest.prompt("max [[mock:words=80]]", config: ["maxOutputTokens": 10])),
+      ("gemini-2.5-flash", ["contents": [["parts": [["text": "img"], ["inlineData": ["mimeType": "image/jpeg", "data": "AA=="]]]]], "cachedContent": "cachedContents/x"]),
+      ("gemini-2.5-flash", MockTest.prompt("json", config: ["responseMimeType": "application/json"])),
+    ]
+    for (model, body) in bodies {
+      let normalized = try RequestNormalizer.normalize(body, as: .GenerateContentRequest)
+      let req = try MockRequest(model: model, body: normalized)
+      var rng = SplitMix64(seed: 5)
+      let a = AnswerBuilder.build(req, kind: .normal, rng: &rng)
+      #expect(a.body() == a.bodyTree(), "\(model) \(body.serialized())")
+      #expect((try? JSONValue.parse(a.body())) != nil)
+    }
+  }
+
+  @Test func markerScan() {
+    #expect(MockRequest.hasMarker("x [[mock:internal]]"))
+    #expect(MockRequest.hasMarker("[[[mock:a]]"))
+    #expect(!MockRequest.hasMarker("[[moc:internal]]"))
+    #expect(!MockRequest.hasMarker("[[mock"))
+    #expect(MockRequest.markers(in: "a [[mock:words=3]] b [[mock:call=f]]") == ["words=3", "call=f"])
+  }
+}
+
+@Suite struct SHA256FastPathTests {
+  /// Known digests (FIPS 180-4 examples), through both the contiguous and the byte-by-byte paths.
+  @Test func knownDigestsBothPaths() {
+    let cases: [(String, String)] = [
+      ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+      ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+      ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ]
+    for (text, hex) in cases {
+      #expect(SHA256.hex(Array(text.utf8)) == hex)
+      #expect(SHA256.hex(AnySequence(text.utf8)) == hex)
+    }
+    // Mixed chunk sizes across block boundaries give the same digest as one update.
+    let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+    var a = SHA256()
+    for chunk in stride(from: 0, to: 1000, by: 37) { a.update(Array(data[chunk..<min(1000, chunk + 37)])) }
+    #expect(a.finalize() == { var b = SHA256(); b.update(data); return b.finalize() }())
+    var c = SHA256()
+    c.update(AnySequence(data))
+    #expect(SHA256.hex(data) == c.finalize().map { String(format: "%02x", $0) }.joined())
   }
 }

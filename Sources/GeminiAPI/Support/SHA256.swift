@@ -23,6 +23,9 @@ public struct SHA256: Sendable {
   public init() { buffer.reserveCapacity(64) }
 
   public mutating func update<D: Sequence>(_ data: D) where D.Element == UInt8 {
+    // Fast path for contiguous bytes (arrays, ByteBuffer views, String UTF-8): whole blocks
+    // are compressed in place instead of being copied byte by byte.
+    if data.withContiguousStorageIfAvailable({ updateContiguous($0) }) != nil { return }
     for b in data {
       buffer.append(b)
       if buffer.count == 64 {
@@ -34,6 +37,29 @@ public struct SHA256: Sendable {
   }
 
   public mutating func update(_ s: String) { update(s.utf8) }
+
+  private mutating func updateContiguous(_ p: UnsafeBufferPointer<UInt8>) {
+    var i = 0
+    if !buffer.isEmpty {
+      while i < p.count, buffer.count < 64 {
+        buffer.append(p[i])
+        i += 1
+      }
+      if buffer.count == 64 {
+        compress(buffer)
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    while p.count - i >= 64 {
+      compress(UnsafeBufferPointer(rebasing: p[i..<(i + 64)]))
+      i += 64
+    }
+    while i < p.count {
+      buffer.append(p[i])
+      i += 1
+    }
+    length &+= UInt64(p.count)
+  }
 
   public mutating func finalize() -> [UInt8] {
     let bitLength = length &* 8
@@ -52,7 +78,7 @@ public struct SHA256: Sendable {
     return out
   }
 
-  private mutating func compress(_ block: [UInt8]) {
+  private mutating func compress<C: RandomAccessCollection>(_ block: C) where C.Element == UInt8, C.Index == Int {
     var w = [UInt32](repeating: 0, count: 64)
     for i in 0..<16 {
       w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8

@@ -196,6 +196,12 @@ extension JSONValue {
 
   static func writeString(_ s: String, to out: inout String) {
     out += "\""
+    // Fast path: nothing to escape (the common case), append the whole string at once.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      out += s
+      out += "\""
+      return
+    }
     for u in s.unicodeScalars {
       switch u {
       case "\"": out += "\\\""

@@ -92,11 +92,12 @@ final class MockState: Sendable {
 
   let config: MockConfiguration
   let replay: ReplayStore?
-  let counters = Mutex(Counters())
+  let counters: Mutex<Counters>
   let start = ContinuousClock.now
 
   init(config: MockConfiguration) throws {
     self.config = config
+    counters = Mutex(Counters(quotas: QuotaTracker(minute: config.quotaMinuteSeconds)))
     if let dir = config.replayDirectory {
       do {
         replay = try ReplayStore(directory: dir)

@@ -28,6 +28,9 @@ public struct MockConfiguration: Sendable {
   public var replayAll: Bool = true
   /// Model names accepted besides every name `ModelFamily` recognises.
   public var extraModels: Set<String> = []
+  /// Length of the per-minute quota window in seconds (60). Tests shorten it to check rate
+  /// accuracy in seconds rather than minutes.
+  public var quotaMinuteSeconds: Double = 60
   /// Largest request body accepted.
   public var maxBodyBytes: Int = 32 << 20
 

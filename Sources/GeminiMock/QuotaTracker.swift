@@ -44,15 +44,18 @@ public struct QuotaTracker: Sendable {
   }
 
   private var models: [String: ModelState] = [:]
+  /// The length of the per-minute window in seconds: 60, shortened only by tests that check rate
+  /// accuracy without waiting minutes (a limit of N per minute then means N per `minute` seconds).
+  public let minute: Double
 
-  public init() {}
+  public init(minute: Double = 60) { self.minute = minute }
 
   /// Admits the request (and records it) or says which limit it breaks.
   public mutating func admit(model: String, inputTokens: Int, limits: QuotaLimits, now: Double) -> Refusal? {
     guard !limits.isUnlimited else { return nil }
     var s = models[model] ?? ModelState()
     defer { models[model] = s }
-    s.minute.purge(before: now - 60)
+    s.minute.purge(before: now - minute)
     s.day.purge(before: now - 86_400)
     if let rpd = limits.rpd, s.day.count >= rpd {
       let oldest = s.day.times[s.day.head + s.day.count - rpd]
@@ -60,17 +63,17 @@ public struct QuotaTracker: Sendable {
     }
     if let rpm = limits.rpm, s.minute.count >= rpm {
       let oldest = s.minute.times[s.minute.head + s.minute.count - rpm]
-      return Refusal(kind: .requestsPerMinute, limit: rpm, retryAfter: max(0.001, oldest + 60 - now))
+      return Refusal(kind: .requestsPerMinute, limit: rpm, retryAfter: max(0.001, oldest + minute - now))
     }
     if let tpm = limits.tpm, s.minute.tokenSum + inputTokens > tpm {
       // Walk forward until enough tokens have left the window.
       var freed = 0
-      var at = now + 60
+      var at = now + minute
       if inputTokens <= tpm {
         for i in s.minute.head..<s.minute.times.count {
           freed += s.minute.tokens[i]
           if s.minute.tokenSum - freed + inputTokens <= tpm {
-            at = s.minute.times[i] + 60
+            at = s.minute.times[i] + minute
             break
           }
         }

@@ -195,3 +195,41 @@ import Testing
     #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o600)
   }
 }
+
+/// Against a mock enforcing an RPM limit, a run with the same `--rpm` gets (almost) no 429s, and
+/// one without it does get them (so the test can fail). The mock's "minute" is shortened to 5 s:
+/// 600 per minute is then 50 per 5 s, the rate the runner's `--rpm 600` spacing produces.
+@Suite(.serialized) struct RateAccuracyTests {
+  @Test func sameRPMAsTheServerGetsAlmostNo429s() async throws {
+    let dir = try CLI.tempDir()
+    let n = 150
+    let file = try RunEndToEndTests.writeJobs(dir, count: n)
+    let config = RunEndToEndTests.mockConfig { c in
+      c.quotaMinuteSeconds = 5
+      c.defaultQuota = QuotaLimits(rpm: 50)
+    }
+    try await GeminiMockServer.withServer(config) { port in
+      let db = dir.appendingPathComponent("limited.sqlite")
+      let started = ContinuousClock.now
+      let r = try await CLI.run(
+        ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none",
+         "--rpm", "600"], env: RunEndToEndTests.env, timeout: 120)
+      let elapsed = ContinuousClock.now - started
+      #expect(r.status == 0, "\(r.stderr)")
+      let s = try await RunEndToEndTests.stats(port: port)
+      let limited = s["byStatus"]?["429"]?.intValue ?? 0
+      #expect(limited <= 1, "\(limited) requests were refused with 429 at the server's own rate")
+      // 150 requests at 10/s: about 15 s, not much more (the limiter does not over-throttle).
+      #expect(elapsed > .seconds(13) && elapsed < .seconds(30), "took \(elapsed)")
+    }
+    try await GeminiMockServer.withServer(config) { port in
+      let db = dir.appendingPathComponent("unlimited.sqlite")
+      let r = try await CLI.run(
+        ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none"],
+        env: RunEndToEndTests.env, timeout: 120)
+      #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+      let s = try await RunEndToEndTests.stats(port: port)
+      #expect((s["byStatus"]?["429"]?.intValue ?? 0) > 10, "without --rpm the server should refuse some requests")
+    }
+  }
+}

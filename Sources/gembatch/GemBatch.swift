@@ -9,6 +9,12 @@ struct GemBatch: AsyncParsableCommand {
     subcommands: [
       ValidateCommand.self,
       StatusCommand.self,
+      RunCommand.self,
+      MockCommand.self,
+      PlanCommand.self,
+      ExportCommand.self,
+      ReportCommand.self,
+      DiffCommand.self,
     ]
   )
 }

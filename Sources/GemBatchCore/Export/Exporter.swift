@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+import GeminiAPI
+
+/// Streams one row per job, in input order (`jobs.seq`), from a store to an output.
+///
+/// Rows come from a GRDB cursor and go straight to a `BufferedOutput`: memory does not grow
+/// with the number of jobs. With `flatten` in CSV, a first streamed pass over `json_output`
+/// collects the top-level keys (first-seen order), so the header is known before the first row.
+public struct Exporter: Sendable {
+  public var options: ExportOptions
+
+  public init(options: ExportOptions) { self.options = options }
+
+  static let baseColumns = [
+    "id", "seq", "model", "state", "metadata", "answer", "json", "json_status", "finish_reason", "block_reason",
+    "failure_class", "failure_reason", "attempts", "prompt_tokens", "cached_tokens", "candidates_tokens",
+    "thoughts_tokens", "tool_use_prompt_tokens", "total_tokens", "cost_usd", "price_version", "latency_ms", "ttfb_ms",
+  ]
+
+  public func export(_ db: Database, to out: BufferedOutput) throws -> ExportSummary {
+    let run = options.runID.map { $0.databaseValue } ?? .null
+    if let id = options.runID,
+      try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM runs WHERE id = ?)", arguments: [id]) != true
+    {
+      throw ReportError(code: .unknownRun, detail: "run \(id) is not in the store")
+    }
+    var summary = ExportSummary()
+    let where_ = "WHERE (?1 IS NULL OR j.last_run_id = ?1 OR r.run_id = ?1)"
+    if options.flatten && options.format != .batch {
+      summary.flattenedColumns = try flattenKeys(db, where: where_, run: run)
+    }
+    let needRaw = options.includeRawResponse || options.format == .batch
+    let sql = """
+      SELECT j.seq, j.id, j.model, j.state, j.metadata_json, j.failure_class, j.failure_reason, j.attempt_count,
+        r.answer_text, r.json_output, r.json_status, r.finish_reason, r.block_reason, r.prompt_tokens, r.cached_tokens,
+        r.candidates_tokens, r.thoughts_tokens, r.tool_use_prompt_tokens, r.total_tokens, r.cost_usd, r.price_version,
+        r.latency_ms, r.ttfb_ms, r.thought_text, r.function_calls, r.grounding_sources, r.web_search_queries,
+        \(needRaw ? "a.raw_response" : "NULL") AS raw_response,
+        \(options.format == .batch ? lastAttemptColumns : "NULL AS last_status, NULL AS last_api_status, NULL AS last_message")
+      FROM jobs j LEFT JOIN results r ON r.job_id = j.id
+        \(needRaw ? "LEFT JOIN attempts a ON a.id = r.attempt_id" : "")
+      \(where_)
+      ORDER BY j.seq
+      """
+    if options.format == .csv {
+      let header = csvColumns(flattened: summary.flattenedColumns)
+      try out.write(CSV.record(header))
+    }
+    let cursor = try Row.fetchCursor(db, sql: sql, arguments: [run])
+    while let row = try cursor.next() {
+      switch options.format {
+      case .jsonl:
+        try out.write(jsonObject(row, flattened: summary.flattenedColumns).serialized() + "\n")
+        summary.rows += 1
+      case .csv:
+        try out.write(CSV.record(csvFields(row, flattened: summary.flattenedColumns)))
+        summary.rows += 1
+      case .batch:
+        if let line = batchLine(row) {
+          try out.write(line.serialized() + "\n")
+          summary.rows += 1
+        } else {
+          summary.skipped += 1
+        }
+      }
+    }
+    try out.flush()
+    return summary
+  }
+
+  let lastAttemptColumns = """
+    (SELECT http_status FROM attempts WHERE job_id = j.id ORDER BY attempt_no DESC, id DESC LIMIT 1) AS last_status,
+    (SELECT api_status FROM attempts WHERE job_id = j.id ORDER BY attempt_no DESC, id DESC LIMIT 1) AS last_api_status,
+    (SELECT error_message FROM attempts WHERE job_id = j.id ORDER BY attempt_no DESC, id DESC LIMIT 1) AS last_message
+    """
+
+  func flattenKeys(_ db: Database, where where_: String, run: DatabaseValue) throws -> [String] {
+    var seen = Set<String>()
+    var keys: [String] = []
+    let cursor = try String.fetchCursor(
+      db,
+      sql: "SELECT r.json_output FROM jobs j JOIN results r ON r.job_id = j.id \(where_) AND r.json_output IS NOT NULL ORDER BY j.seq",
+      arguments: [run])
+    while let text = try cursor.next() {
+      guard let o = try? JSONValue.parse(text).objectValue else { continue }
+      for k in o.keys where seen.insert(k).inserted { keys.append(k) }
+    }
+    return keys
+  }
+
+  func csvColumns(flattened: [String]) -> [String] {
+    var c = Self.baseColumns
+    if options.includeThoughts { c.append("thoughts") }
+    if options.includeFunctionCalls { c.append("function_calls") }
+    if options.includeGrounding { c += ["grounding_sources", "web_search_queries"] }
+    if options.includeRawResponse { c.append("raw_response") }
+    return c + flattened.map { "json." + $0 }
+  }
+
+  static func json(_ text: String?) -> JSONValue? { text.flatMap { try? JSONValue.parse($0) } }
+
+  static func number(_ row: Row, _ col: String) -> JSONValue {
+    if let i: Int64 = row[col] { return .number(Double(i)) }
+    return .null
+  }
+
+  func rawJSON(_ row: Row) -> JSONValue {
+    guard let data: Data = row["raw_response"] else { return .null }
+    if let v = StreamedResponse.merged(data) { return v }
+    return .string(String(decoding: data, as: UTF8.self))
+  }
+
+  func jsonObject(_ row: Row, flattened: [String]) -> JSONValue {
+    var o = JSONObject()
+    o["id"] = .string(row["id"])
+    o["seq"] = Self.number(row, "seq")
+    o["model"] = .string(row["model"])
+    o["state"] = .string(row["state"])
+    o["metadata"] = Self.json(row["metadata_json"]) ?? .null
+    o["answer"] = (row["answer_text"] as String?).map(JSONValue.string) ?? .null
+    let parsed = Self.json(row["json_output"])
+    o["json"] = parsed ?? .null
+    o["json_status"] = (row["json_status"] as String?).map(JSONValue.string) ?? .null
+    o["finish_reason"] = (row["finish_reason"] as String?).map(JSONValue.string) ?? .null
+    o["block_reason"] = (row["block_reason"] as String?).map(JSONValue.string) ?? .null
+    o["failure_class"] = (row["failure_class"] as String?).map(JSONValue.string) ?? .null
+    o["failure_reason"] = (row["failure_reason"] as String?).map(JSONValue.string) ?? .null
+    o["attempts"] = Self.number(row, "attempt_count")
+    var tokens = JSONObject()
+    for (k, col) in [
+      ("prompt", "prompt_tokens"), ("cached", "cached_tokens"), ("candidates", "candidates_tokens"),
+      ("thoughts", "thoughts_tokens"), ("tool_use_prompt", "tool_use_prompt_tokens"), ("total", "total_tokens"),
+    ] { tokens[k] = Self.number(row, col) }
+    o["tokens"] = .object(tokens)
+    o["cost_usd"] = (row["cost_usd"] as Double?).map(JSONValue.number) ?? .null
+    o["price_version"] = (row["price_version"] as String?).map(JSONValue.string) ?? .null
+    o["latency_ms"] = (row["latency_ms"] as Double?).map(JSONValue.number) ?? .null
+    o["ttfb_ms"] = (row["ttfb_ms"] as Double?).map(JSONValue.number) ?? .null
+    if options.includeThoughts { o["thoughts"] = (row["thought_text"] as String?).map(JSONValue.string) ?? .null }
+    if options.includeFunctionCalls { o["function_calls"] = Self.json(row["function_calls"]) ?? .null }
+    if options.includeGrounding {
+      o["grounding_sources"] = Self.json(row["grounding_sources"]) ?? .null
+      o["web_search_queries"] = Self.json(row["web_search_queries"]) ?? .null
+    }
+    if options.includeRawResponse { o["raw_response"] = rawJSON(row) }
+    if !flattened.isEmpty, let p = parsed?.objectValue {
+      for k in flattened { o["json." + k] = p[k] ?? .null }
+    }
+    return .object(o)
+  }
+
+  func csvFields(_ row: Row, flattened: [String]) -> [String] {
+    func s(_ c: String) -> String { (row[c] as String?) ?? "" }
+    func i(_ c: String) -> String { (row[c] as Int64?).map { String($0) } ?? "" }
+    func d(_ c: String) -> String { (row[c] as Double?).map { "\($0)" } ?? "" }
+    var f = [
+      s("id"), i("seq"), s("model"), s("state"), s("metadata_json"), s("answer_text"), s("json_output"), s("json_status"),
+      s("finish_reason"), s("block_reason"), s("failure_class"), s("failure_reason"), i("attempt_count"),
+      i("prompt_tokens"), i("cached_tokens"), i("candidates_tokens"), i("thoughts_tokens"), i("tool_use_prompt_tokens"),
+      i("total_tokens"), d("cost_usd"), s("price_version"), d("latency_ms"), d("ttfb_ms"),
+    ]
+    if options.includeThoughts { f.append(s("thought_text")) }
+    if options.includeFunctionCalls { f.append(s("function_calls")) }
+    if options.includeGrounding { f += [s("grounding_sources"), s("web_search_queries")] }
+    if options.includeRawResponse {
+      let raw = rawJSON(row)
+      f.append(raw.isNull ? "" : (raw.stringValue ?? raw.serialized()))
+    }
+    if !flattened.isEmpty {
+      let p = Self.json(row["json_output"])?.objectValue
+      for k in flattened {
+        switch p?[k] {
+        case nil, .null?: f.append("")
+        case .string(let v)?: f.append(v)
+        case let v?: f.append(v.serialized())
+        }
+      }
+    }
+    return f
+  }
+
+  /// A Batch Mode results line, or nil for a job that has not finished.
+  func batchLine(_ row: Row) -> JSONValue? {
+    let id: String = row["id"]
+    let state: String = row["state"]
+    if let data: Data = row["raw_response"], let response = StreamedResponse.merged(data), response.objectValue != nil {
+      return .object(JSONObject([("key", .string(id)), ("response", response)]))
+    }
+    guard state == "failed" else { return nil }
+    let status: Int? = row["last_status"]
+    let code = status.flatMap { $0 >= 400 ? $0 : nil } ?? 500
+    let apiStatus = (row["last_api_status"] as String?) ?? Self.statusName(code)
+    let message = (row["failure_reason"] as String?) ?? (row["last_message"] as String?) ?? "failed"
+    let error = JSONObject([("code", .number(Double(code))), ("message", .string(message)), ("status", .string(apiStatus))])
+    return .object(JSONObject([("key", .string(id)), ("error", .object(error))]))
+  }
+
+  static func statusName(_ code: Int) -> String {
+    switch code {
+    case 400: "INVALID_ARGUMENT"
+    case 403: "PERMISSION_DENIED"
+    case 404: "NOT_FOUND"
+    case 429: "RESOURCE_EXHAUSTED"
+    case 503: "UNAVAILABLE"
+    case 504: "DEADLINE_EXCEEDED"
+    default: "INTERNAL"
+    }
+  }
+}

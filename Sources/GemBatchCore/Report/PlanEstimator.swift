@@ -1,0 +1,185 @@
+import Foundation
+import GeminiAPI
+
+/// What `gembatch plan` needs besides the jobs.
+public struct PlanSettings: Sendable, Hashable {
+  public var rpm: Int?
+  public var tpm: Int?
+  public var concurrency: Int?
+  /// Output tokens per job for the "expected" column (capped by each job's maxOutputTokens).
+  public var expectedOutputTokens: Int?
+  /// The high estimate for a job without `generationConfig.maxOutputTokens`.
+  public var defaultMaxOutputTokens: Int
+  public var batch: Bool
+
+  public init(
+    rpm: Int? = nil, tpm: Int? = nil, concurrency: Int? = nil, expectedOutputTokens: Int? = nil,
+    defaultMaxOutputTokens: Int = 8192, batch: Bool = false
+  ) {
+    self.rpm = rpm
+    self.tpm = tpm
+    self.concurrency = concurrency
+    self.expectedOutputTokens = expectedOutputTokens
+    self.defaultMaxOutputTokens = defaultMaxOutputTokens
+    self.batch = batch
+  }
+}
+
+/// Per model: how many jobs, how many tokens, what they may cost.
+public struct PlanLine: Sendable, Hashable, Codable {
+  public var model: String
+  public var jobs = 0
+  public var inputTokens = 0
+  /// Sum of each job's output bound (maxOutputTokens or the default assumption).
+  public var maxOutputTokens = 0
+  /// Jobs without maxOutputTokens (the default assumption was used).
+  public var jobsWithDefaultMax = 0
+  public var searchJobs = 0
+  public var unpricedJobs = 0
+  /// Input only, no output, no grounding.
+  public var lowUSD: Double = 0
+  /// With `expectedOutputTokens` per job; nil when not asked.
+  public var expectedUSD: Double?
+  /// Every job writes its whole output bound; every search job pays one grounding charge.
+  public var highUSD: Double = 0
+  public init(model: String) { self.model = model }
+}
+
+public struct Plan: Sendable, Hashable, Codable {
+  public var lines: [PlanLine]
+  public var total: PlanLine
+  /// Seconds at the configured rates: max(jobs / rpm, input tokens / tpm); nil without rates.
+  public var durationSeconds: Double?
+  public var durationBoundBy: String?
+  public var priceVersion: String
+  public var assumptions: [String]
+}
+
+/// Estimates a run before it starts. Jobs are added one at a time, so a reader can stream them.
+public struct PlanEstimator: Sendable {
+  public let prices: PriceTable
+  public let settings: PlanSettings
+  private var lines: [String: PlanLine] = [:]
+  private var order: [String] = []
+
+  public init(prices: PriceTable, settings: PlanSettings) {
+    self.prices = prices
+    self.settings = settings
+  }
+
+  /// `generationConfig.maxOutputTokens` of a request body, if set.
+  public static func maxOutputTokens(body: Data) -> Int? {
+    guard let v = try? JSONValue.parse(body) else { return nil }
+    let config = v["generationConfig"] ?? v["generation_config"]
+    return (config?["maxOutputTokens"] ?? config?["max_output_tokens"])?.intValue
+  }
+
+  public mutating func add(_ job: Job) {
+    if lines[job.model] == nil {
+      lines[job.model] = PlanLine(model: job.model)
+      order.append(job.model)
+    }
+    var l = lines[job.model]!
+    let given = Self.maxOutputTokens(body: job.body)
+    let maxOut = given ?? settings.defaultMaxOutputTokens
+    l.jobs += 1
+    l.inputTokens += job.estimatedInputTokens
+    l.maxOutputTokens += maxOut
+    if given == nil { l.jobsWithDefaultMax += 1 }
+    if job.usesSearch { l.searchJobs += 1 }
+    let b = settings.batch
+    if let low = prices.maxCost(model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: 0, batch: b),
+      let high = prices.maxCost(
+        model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: maxOut, searches: job.usesSearch, batch: b)
+    {
+      l.lowUSD += low.totalUSD
+      l.highUSD += high.totalUSD
+      if let e = settings.expectedOutputTokens,
+        let exp = prices.maxCost(
+          model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: min(e, maxOut),
+          searches: job.usesSearch, batch: b)
+      {
+        l.expectedUSD = (l.expectedUSD ?? 0) + exp.totalUSD
+      }
+    } else {
+      l.unpricedJobs += 1
+    }
+    lines[job.model] = l
+  }
+
+  public func finish() -> Plan {
+    var total = PlanLine(model: "all")
+    let list = order.map { lines[$0]! }
+    for l in list {
+      total.jobs += l.jobs
+      total.inputTokens += l.inputTokens
+      total.maxOutputTokens += l.maxOutputTokens
+      total.jobsWithDefaultMax += l.jobsWithDefaultMax
+      total.searchJobs += l.searchJobs
+      total.unpricedJobs += l.unpricedJobs
+      total.lowUSD += l.lowUSD
+      total.highUSD += l.highUSD
+      if let e = l.expectedUSD { total.expectedUSD = (total.expectedUSD ?? 0) + e }
+    }
+    var duration: Double?
+    var bound: String?
+    if let rpm = settings.rpm, rpm > 0 {
+      duration = Double(total.jobs) / Double(rpm) * 60
+      bound = "rpm"
+    }
+    if let tpm = settings.tpm, tpm > 0 {
+      let t = Double(total.inputTokens) / Double(tpm) * 60
+      if duration == nil || t > duration! {
+        duration = t
+        bound = "tpm"
+      }
+    }
+    var a = [
+      "input tokens are the reader's estimate (est_input_tokens), not a count from the API",
+      "low: input only, no output, no grounding charge",
+      "high: every job writes its maxOutputTokens (thinking counts as output); \(Fmt.int(settings.defaultMaxOutputTokens)) when a job sets none",
+      "grounding (high): one charge per job with Google Search — one prompt (2.5 and older) or one query (3); free allowances not subtracted",
+      "prices: table \(prices.version); long-context rates when a prompt is above 200,000 tokens",
+    ]
+    if let e = settings.expectedOutputTokens { a.append("expected: \(Fmt.int(e)) output tokens per job (capped by maxOutputTokens)") }
+    if settings.batch { a.append("batch: token prices × \(prices.batchMultiplier)") }
+    if duration != nil {
+      a.append("duration: max(jobs / rpm, input tokens / tpm), one limit for all models, no retries; latency not included")
+    } else {
+      a.append("duration: not estimated — give --rpm and/or --tpm")
+    }
+    if let c = settings.concurrency {
+      a.append("concurrency \(c): caps requests in flight; it shortens the run only while the rate limits are not reached")
+    }
+    return Plan(
+      lines: list, total: total, durationSeconds: duration, durationBoundBy: bound, priceVersion: prices.version,
+      assumptions: a)
+  }
+}
+
+extension Plan {
+  /// A text table with the assumptions under it.
+  public func renderText() -> String {
+    let hasExpected = total.expectedUSD != nil
+    var rows = [["model", "jobs", "input tokens", "output bound", "search jobs", "low", hasExpected ? "expected" : nil, "high", "unpriced"].compactMap { $0 }]
+    for l in lines + [total] {
+      var r = [l.model, Fmt.int(l.jobs), Fmt.int(l.inputTokens), Fmt.int(l.maxOutputTokens), Fmt.int(l.searchJobs), Fmt.usd(l.lowUSD)]
+      if hasExpected { r.append(l.expectedUSD.map(Fmt.usd) ?? "—") }
+      r += [Fmt.usd(l.highUSD), Fmt.int(l.unpricedJobs)]
+      rows.append(r)
+    }
+    var o = "Plan: \(Fmt.int(total.jobs)) jobs, cost \(Fmt.usd(total.lowUSD)) – \(Fmt.usd(total.highUSD))"
+    if let e = total.expectedUSD { o += " (expected \(Fmt.usd(e)))" }
+    if let d = durationSeconds { o += ", about \(Self.duration(d)) (bound by \(durationBoundBy ?? "?"))" }
+    o += "\n" + TextReportRenderer.table(rows)
+    if total.unpricedJobs > 0 { o += "unpriced: \(total.unpricedJobs) jobs (no price for their model; not in the totals)\n" }
+    o += "Assumptions:\n" + assumptions.map { "  - " + $0 + "\n" }.joined()
+    return o
+  }
+
+  static func duration(_ s: Double) -> String {
+    if s < 60 { return String(format: "%.0f s", s.rounded(.up)) }
+    if s < 3600 { return String(format: "%.1f min", s / 60) }
+    return String(format: "%.1f h", s / 3600)
+  }
+}

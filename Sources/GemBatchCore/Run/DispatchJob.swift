@@ -1,0 +1,47 @@
+import Foundation
+import GeminiAPI
+
+/// A job as the dispatcher holds it: what to send and how to judge the answer.
+public struct DispatchJob: Sendable {
+  public var id: String
+  public var seq: Int
+  public var model: String
+  public var body: Data
+  public var requestHash: String
+  public var estimatedInputTokens: Int
+  public var isJSONMode: Bool
+  public var outputSchema: OutputSchema?
+  /// Attempts made so far, across runs.
+  public var attempts: Int
+  /// A Google Search tool is attached (grounding is priced per prompt or query).
+  public var usesSearch: Bool
+
+  public init(
+    id: String, seq: Int, model: String, body: Data, requestHash: String, estimatedInputTokens: Int,
+    isJSONMode: Bool, outputSchema: OutputSchema?, attempts: Int, usesSearch: Bool = false
+  ) {
+    self.usesSearch = usesSearch
+    self.id = id
+    self.seq = seq
+    self.model = model
+    self.body = body
+    self.requestHash = requestHash
+    self.estimatedInputTokens = estimatedInputTokens
+    self.isJSONMode = isJSONMode
+    self.outputSchema = outputSchema
+    self.attempts = attempts
+  }
+
+  /// Reads the output schema back out of a stored request body (JSON-mode jobs only).
+  public static func outputSchema(fromBody body: Data) -> OutputSchema? {
+    guard let v = try? JSONValue.parse(body), let gc = v["generationConfig"] else { return nil }
+    if let s = gc["responseJsonSchema"] { return .jsonSchema(s) }
+    if let s = gc["responseSchema"] { return .openAPI(s) }
+    return nil
+  }
+
+  /// Whether the body attaches Google Search (a byte scan: no parse on the hot path).
+  public static func usesSearch(body: Data) -> Bool {
+    body.range(of: Data("\"googleSearch".utf8)) != nil
+  }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GeminiAPI
+
+/// Reads job files into the store before a run sends anything.
+///
+/// When every file's size and modification time and the run defaults match what the store
+/// recorded at its last full read, no file is read again: the store's jobs are adopted by the new
+/// run as they are, so resuming a run over a million-job file starts sending at once. When any
+/// file changed, all are read again (duplicate ids must be caught across every file of a run);
+/// each unchanged job then costs a hash comparison and is never re-sent.
+struct JobLoader {
+  let store: Store
+  let defaults: RunDefaults
+  let retryFailed: Bool
+  var batchSize = 2000
+
+  init(store: Store, defaults: RunDefaults, retryFailed: Bool) {
+    self.store = store
+    self.defaults = defaults
+    self.retryFailed = retryFailed
+  }
+
+  struct Result {
+    var errors: [JobError] = []
+    var toRun = 0
+    var alreadySucceeded = 0
+    /// True when the files were not read again.
+    var adopted = false
+  }
+
+  func load(files: [String], runId: Int64) throws -> Result {
+    var result = Result()
+    let defaultsHash = defaults.fingerprint
+    var fingerprints: [String: SourceFingerprint] = [:]
+    var allUnchanged = true
+    for file in files {
+      guard let fp = SourceFingerprint(path: file) else {
+        allUnchanged = false
+        continue
+      }
+      fingerprints[file] = fp
+      if let rec = try store.sourceFile(path: file),
+        rec.size == fp.size, rec.mtime == fp.mtime, rec.defaultsHash == defaultsHash
+      {
+        continue
+      }
+      allUnchanged = false
+    }
+
+    if allUnchanged {
+      result.adopted = true
+      for file in files {
+        let s = try store.adoptJobs(sourceFile: file, runId: runId, retryFailed: retryFailed)
+        result.toRun += s.toRun
+        result.alreadySucceeded += s.alreadySucceeded
+      }
+      return result
+    }
+
+    var reader = JobReader(files: files, defaults: defaults)
+    var batch: [Job] = []
+    batch.reserveCapacity(batchSize)
+    var perFile: [String: Int] = [:]
+    func flush() throws {
+      guard !batch.isEmpty else { return }
+      let s = try store.syncJobs(batch, runId: runId, retryFailed: retryFailed)
+      result.toRun += s.toRun
+      result.alreadySucceeded += s.alreadySucceeded
+      batch.removeAll(keepingCapacity: true)
+    }
+    while let item = try reader.next() {
+      switch item {
+      case .job(let job):
+        perFile[job.sourceFile, default: 0] += 1
+        batch.append(job)
+        if batch.count >= batchSize { try flush() }
+      case .error(let e):
+        result.errors.append(e)
+      }
+    }
+    try flush()
+    if result.errors.isEmpty {
+      for file in files {
+        guard let fp = fingerprints[file] else { continue }
+        try store.recordSourceFile(
+          SourceFileRecord(
+            path: file, size: fp.size, mtime: fp.mtime, fingerprint: "size=\(fp.size) mtime=\(fp.mtime)",
+            defaultsHash: defaultsHash, jobCount: perFile[file] ?? 0, lastRunId: runId))
+      }
+    }
+    return result
+  }
+}
+
+/// Size and modification time of a job file.
+struct SourceFingerprint {
+  var size: Int64
+  var mtime: Double
+
+  init?(path: String) {
+    guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+      let size = (attrs[.size] as? NSNumber)?.int64Value,
+      let date = attrs[.modificationDate] as? Date
+    else { return nil }
+    self.size = size
+    self.mtime = date.timeIntervalSince1970
+  }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GeminiAPI
+
+/// Everything a run needs to know, as plain values (the CLI turns flags into this).
+public struct RunConfiguration: Sendable {
+  public var files: [String]
+  public var defaults: RunDefaults
+  /// Upper bound of requests in flight; the adaptive limit moves below it on 429s.
+  public var concurrency: Int
+  public var limits: ModelLimits
+  public var retry: RetryPolicy
+  public var stream: Bool
+  public var retryFailed: Bool
+  /// After an interrupt, how long requests in flight may take to finish.
+  public var grace: Duration
+  /// Stop taking new jobs before spend (done + in flight) would cross this.
+  public var budgetUSD: Double?
+  /// The base URL (never the key), for the runs table.
+  public var endpoint: String
+  /// Settings recorded with the run (never the key).
+  public var optionsJSON: String
+  /// Seed for the retry jitter; nil draws from the system.
+  public var seed: UInt64?
+  /// Jobs fetched from the store per page.
+  public var pageSize: Int
+
+  public init(
+    files: [String], defaults: RunDefaults, concurrency: Int = 64, limits: ModelLimits = ModelLimits(),
+    retry: RetryPolicy = RetryPolicy(), stream: Bool = false, retryFailed: Bool = false, grace: Duration = .seconds(30),
+    budgetUSD: Double? = nil, endpoint: String, optionsJSON: String = "{}", seed: UInt64? = nil, pageSize: Int = 2048
+  ) {
+    self.files = files
+    self.defaults = defaults
+    self.concurrency = max(1, concurrency)
+    self.limits = limits
+    self.retry = retry
+    self.stream = stream
+    self.retryFailed = retryFailed
+    self.grace = grace
+    self.budgetUSD = budgetUSD
+    self.endpoint = endpoint
+    self.optionsJSON = optionsJSON
+    self.seed = seed
+    self.pageSize = max(16, pageSize)
+  }
+}
+
+/// Requests and input tokens per minute: a default for every model and overrides per model.
+public struct ModelLimits: Sendable, Hashable {
+  public struct Limit: Sendable, Hashable {
+    public var rpm: Double?
+    public var tpm: Double?
+    public init(rpm: Double? = nil, tpm: Double? = nil) {
+      self.rpm = rpm
+      self.tpm = tpm
+    }
+  }
+
+  public var defaultLimit: Limit
+  public var perModel: [String: Limit]
+
+  public init(defaultLimit: Limit = Limit(), perModel: [String: Limit] = [:]) {
+    self.defaultLimit = defaultLimit
+    self.perModel = perModel
+  }
+
+  public func limit(for model: String) -> Limit {
+    guard let m = perModel[model] else { return defaultLimit }
+    return Limit(rpm: m.rpm ?? defaultLimit.rpm, tpm: m.tpm ?? defaultLimit.tpm)
+  }
+}

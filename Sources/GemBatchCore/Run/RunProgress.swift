@@ -1,0 +1,58 @@
+/// A snapshot of a run for progress displays.
+public struct RunProgress: Sendable {
+  public var elapsed: Double
+  /// Jobs this run set out to do.
+  public var total: Int
+  public var succeeded: Int
+  public var failed: Int
+  public var inFlight: Int
+  /// Waiting for a retry.
+  public var waiting: Int
+  public var attempts: Int
+  public var rateLimited: Int
+  public var retries: Int
+  public var tokens: Int
+  public var costUSD: Double
+  public var unpricedResults: Int
+  public var concurrencyLimit: Int
+  public var stopping: Bool
+
+  public var done: Int { succeeded + failed }
+  public var jobsPerSecond: Double { elapsed > 0 ? Double(done) / elapsed : 0 }
+  public var tokensPerMinute: Double { elapsed > 0 ? Double(tokens) / elapsed * 60 : 0 }
+  /// Seconds left at the current pace, nil before anything finished.
+  public var eta: Double? {
+    let rate = jobsPerSecond
+    guard rate > 0 else { return nil }
+    return Double(max(0, total - done)) / rate
+  }
+}
+
+/// How a run ended.
+public struct RunReport: Sendable {
+  public enum Ending: String, Sendable {
+    /// Every job that was to run has a final state.
+    case finished
+    /// Stopped by SIGINT/SIGTERM; resumable.
+    case interrupted
+    /// A per-day quota ran out; resumable.
+    case quotaStopped = "quota_stopped"
+    /// The budget would have been crossed; resumable.
+    case budgetStopped = "budget_stopped"
+    /// Invalid job files: nothing was sent.
+    case badInput = "bad_input"
+  }
+
+  public var runId: Int64?
+  public var ending: Ending
+  public var stopReason: String?
+  public var progress: RunProgress
+  /// Errors in the job files (nothing is sent when there are any).
+  public var inputErrors: [JobError]
+  /// Attempts found in flight from an earlier process: sent, no stored answer, possibly billed.
+  public var lostAttempts: [LostAttempt]
+  /// Jobs skipped because they already succeeded with the same request.
+  public var alreadySucceeded: Int
+  /// Jobs in the store that are failed (this run or earlier).
+  public var failedTotal: Int
+}

@@ -1,0 +1,357 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Sends requests to the Gemini native API (Google, CometAPI, the mock) and returns every outcome
+/// as an `Exchange`: these methods never throw. The API key goes only into a header.
+public struct GeminiClient: Sendable {
+  /// How long to wait. `read` is the idle time allowed between bytes; `total` bounds one request
+  /// from sending to the end of its body (stream included).
+  public struct Timeouts: Sendable, Hashable {
+    public var connect: Duration
+    public var read: Duration
+    public var total: Duration
+
+    public init(connect: Duration = .seconds(10), read: Duration = .seconds(120), total: Duration = .seconds(600)) {
+      self.connect = connect
+      self.read = read
+      self.total = total
+    }
+  }
+
+  public let httpClient: HTTPClient
+  public let endpoint: Endpoint
+  public let timeouts: Timeouts
+  public let logger: Logger
+  /// Built once: content type and auth.
+  private let headers: HTTPHeaders
+  /// Largest body kept in memory.
+  public static let maxBodyBytes = 64 << 20
+
+  /// Uses a client you own. Its configuration decides the connect and read timeouts (build it with
+  /// `httpClientConfiguration(timeouts:maxConnections:)` to match `timeouts`); `timeouts.total`
+  /// is enforced here for every request.
+  public init(
+    httpClient: HTTPClient, endpoint: Endpoint, timeouts: Timeouts = .init(),
+    logger: Logger = Logger(label: "gembatch.gemini-client")
+  ) {
+    self.httpClient = httpClient
+    self.endpoint = endpoint
+    self.timeouts = timeouts
+    self.logger = logger
+    var h = HTTPHeaders()
+    h.add(name: "content-type", value: "application/json")
+    h.add(name: "accept", value: "application/json, text/event-stream")
+    if let key = endpoint.apiKey {
+      switch endpoint.auth {
+      case .googApiKey: h.add(name: "x-goog-api-key", value: key)
+      case .bearer: h.add(name: "authorization", value: "Bearer \(key)")
+      }
+    }
+    self.headers = h
+  }
+
+  /// The `HTTPClient` configuration gembatch uses: the given timeouts, a pool of `maxConnections`
+  /// HTTP/1 connections per host, no redirects, no decompression, TLS verification on (the default).
+  public static func httpClientConfiguration(timeouts: Timeouts, maxConnections: Int) -> HTTPClient.Configuration {
+    var config = HTTPClient.Configuration(
+      redirectConfiguration: .disallow,
+      timeout: .init(connect: timeAmount(timeouts.connect), read: timeAmount(timeouts.read)),
+      connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maxConnections))
+    )
+    config.decompression = .disabled
+    return config
+  }
+
+  /// Runs `body` with a client backed by a fresh `HTTPClient`, and shuts that client down on every
+  /// path: normal return, thrown error and cancellation.
+  public static func withGeminiClient<T>(
+    endpoint: Endpoint, timeouts: Timeouts = .init(), maxConnections: Int = 64,
+    logger: Logger = Logger(label: "gembatch.gemini-client"),
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (GeminiClient) async throws -> T
+  ) async throws -> T {
+    let http = HTTPClient(
+      eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+      configuration: httpClientConfiguration(timeouts: timeouts, maxConnections: maxConnections),
+      backgroundActivityLogger: logger)
+    let client = GeminiClient(httpClient: http, endpoint: endpoint, timeouts: timeouts, logger: logger)
+    let result: T
+    do {
+      result = try await body(client)
+    } catch {
+      try? await http.shutdown()
+      throw error
+    }
+    try await http.shutdown()
+    return result
+  }
+
+  // MARK: - generateContent
+
+  /// Posts a pre-encoded request body to `models/{model}:generateContent`.
+  public func generateContent(model: String, body: Data) async -> Exchange {
+    await withTotalTimeout {
+      await self.perform(url: self.endpoint.url(model: model, method: "generateContent"), body: body, stream: nil)
+    }
+  }
+
+  /// Encodes `request`, then calls `generateContent(model:body:)`.
+  public func generateContent(model: String, request: GenerateContentRequest) async -> Exchange {
+    switch Self.encode(request) {
+    case .success(let body): await generateContent(model: model, body: body)
+    case .failure(let e): Exchange(httpStatus: nil, rawBody: Data(), result: .failure(e), latency: .zero)
+    }
+  }
+
+  // MARK: - streamGenerateContent
+
+  /// Posts to `models/{model}:streamGenerateContent?alt=sse`, reads the SSE stream as it arrives and
+  /// assembles its events into one response. `rawBody` holds the transcript exactly as received
+  /// (also when cut); `onEvent` sees every decoded event in order.
+  public func streamGenerateContent(
+    model: String, body: Data, onEvent: (@Sendable (GenerateContentResponse) -> Void)? = nil
+  ) async -> Exchange {
+    await withTotalTimeout {
+      await self.perform(
+        url: self.endpoint.url(model: model, method: "streamGenerateContent", query: "alt=sse"), body: body,
+        stream: StreamOptions(onEvent: onEvent))
+    }
+  }
+
+  /// The events of a streamed answer as an async sequence; it throws the `GeminiError` of a failed
+  /// or cut stream after the events that did arrive. Cancelling the consumer cancels the request.
+  public func streamEvents(model: String, request: GenerateContentRequest) -> AsyncThrowingStream<
+    GenerateContentResponse, Error
+  > {
+    AsyncThrowingStream { continuation in
+      let task = Task {
+        let body: Data
+        switch Self.encode(request) {
+        case .success(let b): body = b
+        case .failure(let e):
+          continuation.finish(throwing: e)
+          return
+        }
+        let exchange = await self.streamGenerateContent(model: model, body: body) { continuation.yield($0) }
+        if let error = exchange.error { continuation.finish(throwing: error) } else { continuation.finish() }
+      }
+      continuation.onTermination = { _ in task.cancel() }
+    }
+  }
+
+  // MARK: - internals
+
+  struct StreamOptions: Sendable {
+    var onEvent: (@Sendable (GenerateContentResponse) -> Void)?
+  }
+
+  static func encode(_ request: GenerateContentRequest) -> Result<Data, GeminiError> {
+    do { return .success(try WireJSON.encode(request)) } catch {
+      return .failure(GeminiError(code: .invalidRequest, detail: "the request could not be encoded"))
+    }
+  }
+
+  /// Runs `work` and a timer side by side; when the timer fires first, `work` is cancelled and its
+  /// (partial) exchange is reported as a timeout. AHC's own deadline stops at the response head,
+  /// so the body is bounded here.
+  private func withTotalTimeout(_ work: @escaping @Sendable () async -> Exchange) async -> Exchange {
+    let total = timeouts.total
+    return await withTaskGroup(of: Exchange?.self) { group in
+      group.addTask { await work() }
+      group.addTask {
+        try? await Task.sleep(for: total)
+        return nil
+      }
+      let first = await group.next()!
+      group.cancelAll()
+      if let done = first { return done }
+      var exchange = await group.next()!!
+      if !Task.isCancelled, exchange.error?.code == .cancelled || exchange.error?.code == .timeout {
+        exchange.result = .failure(
+          GeminiError(
+            code: .timeout, httpStatus: exchange.httpStatus,
+            detail: "no complete answer within the total timeout of \(total)"))
+      }
+      return exchange
+    }
+  }
+
+  private func perform(url: String, body: Data, stream: StreamOptions?) async -> Exchange {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers = headers
+    request.body = .bytes(body)
+
+    var status: Int?
+    var ttfb: Duration?
+    var retryAfter: Duration?
+    var reader = BodyReader(stream: stream, decoder: JSONDecoder())
+    do {
+      let response = try await httpClient.execute(
+        request, deadline: .now() + Self.timeAmount(timeouts.total), logger: logger)
+      let headTime = clock.now - start
+      status = Int(response.status.code)
+      retryAfter = response.headers.first(name: "retry-after").flatMap(Self.parseRetryAfter)
+      let contentLength = response.headers.first(name: "content-length").flatMap { Int($0) }
+      let isSuccess = (200..<300).contains(Int(response.status.code))
+      reader.begin(streamingSSE: stream != nil && isSuccess, contentLength: contentLength)
+      if stream == nil || !isSuccess { ttfb = headTime }
+      for try await chunk in response.body {
+        if reader.consume(chunk), ttfb == nil { ttfb = clock.now - start }
+        if reader.raw.count > Self.maxBodyBytes {
+          return Exchange(
+            httpStatus: status, rawBody: reader.raw,
+            result: .failure(GeminiError(code: .malformedBody, httpStatus: status, detail: "body larger than 64 MiB")),
+            retryAfter: retryAfter, latency: clock.now - start, timeToFirstByte: ttfb, streamed: stream != nil,
+            eventCount: reader.assembler.eventCount)
+      }
+      }
+      if reader.finish(), ttfb == nil { ttfb = clock.now - start }
+      let latency = clock.now - start
+      // A cancelled body iteration can end like a complete one: never trust it.
+      if Task.isCancelled {
+        return Exchange(
+          httpStatus: status, rawBody: reader.raw,
+          result: .failure(GeminiError(code: .cancelled, httpStatus: status, detail: "cancelled while reading the body")),
+          retryAfter: retryAfter, latency: latency, timeToFirstByte: ttfb, streamed: stream != nil,
+          eventCount: reader.assembler.eventCount)
+      }
+      let result: Result<GenerateContentResponse, GeminiError>
+      if !isSuccess {
+        result = .failure(GeminiError.fromHTTP(status: status!, body: reader.raw, retryAfter: retryAfter))
+      } else if let contentLength, contentLength != reader.raw.count {
+        result = .failure(
+          GeminiError(
+            code: .truncated, httpStatus: status,
+            detail: "body ended after \(reader.raw.count) of \(contentLength) bytes"))
+      } else if stream != nil {
+        result = reader.streamResult(status: status!)
+      } else {
+        result = Self.decodeResponse(reader.raw, status: status!, decoder: reader.decoder)
+      }
+      return Exchange(
+        httpStatus: status, rawBody: reader.raw, result: result, retryAfter: retryAfter, latency: latency,
+        timeToFirstByte: ttfb, streamed: stream != nil, eventCount: reader.assembler.eventCount)
+    } catch {
+      let cancelled = Task.isCancelled
+      let e = cancelled
+        ? GeminiError(code: .cancelled, httpStatus: status, detail: "the request was cancelled")
+        : Self.transportError(error, status: status, headReceived: status != nil)
+      if !cancelled { logger.debug("gemini request failed", metadata: ["error": "\(e.code.rawValue)"]) }
+      return Exchange(
+        httpStatus: status, rawBody: reader.raw, result: .failure(e), retryAfter: retryAfter,
+        latency: clock.now - start, timeToFirstByte: ttfb, streamed: stream != nil,
+        eventCount: reader.assembler.eventCount)
+    }
+  }
+
+  /// Decodes a non-stream 2xx body. A body that is not a response object, or an error envelope
+  /// sent with a 2xx status, is a failure.
+  static func decodeResponse(_ data: Data, status: Int, decoder: JSONDecoder) -> Result<
+    GenerateContentResponse, GeminiError
+  > {
+    let first = data.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+    if first == UInt8(ascii: "{"), let r = try? decoder.decode(GenerateContentResponse.self, from: data) {
+      if r.candidates == nil, r.promptFeedback == nil, r.usageMetadata == nil, let env = APIErrorBody.decode(data) {
+        return .failure(GeminiError.fromEnvelope(env))
+      }
+      return .success(r)
+    }
+    if first == UInt8(ascii: "["), let env = APIErrorBody.decode(data) {
+      return .failure(GeminiError.fromEnvelope(env))
+    }
+    let what = data.isEmpty ? "an empty body" : (first == UInt8(ascii: "{") ? "a JSON object that is not a response" : "not a JSON object")
+    return .failure(
+      GeminiError(
+        code: .malformedBody, httpStatus: status,
+        detail: "HTTP \(status) with \(what): \(GeminiError.excerpt(data, limit: 80))"))
+  }
+
+  /// Maps AHC / NIO errors to codes. Descriptions are fixed texts: nothing from the request.
+  static func transportError(_ error: Error, status: Int?, headReceived: Bool) -> GeminiError {
+    func make(_ code: GeminiError.Code, _ detail: String) -> GeminiError {
+      GeminiError(code: code, httpStatus: status, detail: detail)
+    }
+    let lost: (String) -> GeminiError = { what in
+      headReceived ? make(.truncated, "the body ended early: \(what)") : make(.connectionLost, what)
+    }
+    if error is CancellationError { return make(.cancelled, "the request was cancelled") }
+    if let e = error as? HTTPClientError {
+      switch e {
+      case .connectTimeout: return make(.timeout, "connect timeout")
+      case .tlsHandshakeTimeout: return make(.timeout, "TLS handshake timeout")
+      case .getConnectionFromPoolTimeout: return make(.timeout, "no connection became free in time")
+      case .readTimeout: return make(.timeout, "read timeout: the server sent nothing for too long")
+      case .writeTimeout: return make(.timeout, "write timeout")
+      case .deadlineExceeded: return make(.timeout, "no answer within the total timeout")
+      case .remoteConnectionClosed: return lost("the server closed the connection")
+      case .bodyLengthMismatch: return make(.truncated, "the body length does not match content-length")
+      case .cancelled: return make(.cancelled, "the request was cancelled")
+      case .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath:
+        return make(.invalidRequest, "the endpoint URL is not valid")
+      case .alreadyShutdown: return make(.invalidRequest, "the HTTP client is already shut down")
+      default: return lost("HTTP client error \(e.shortName)")
+      }
+    }
+    if let e = error as? HTTPParserError {
+      if case .invalidEOFState = e { return make(.truncated, "the body ended before it was complete") }
+      return lost("invalid HTTP from the server")
+    }
+    if let e = error as? ChannelError {
+      switch e {
+      case .connectTimeout: return make(.timeout, "connect timeout")
+      case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed:
+        return lost("the connection closed")
+      default: return lost("channel error")
+      }
+    }
+    if let e = error as? IOError { return ioError(e.errnoCode, make: make, lost: lost) }
+    let typeName = String(describing: type(of: error))
+    if typeName.contains("NIOConnectionError") || typeName.contains("NIOSSL") || typeName.contains("SSL")
+      || typeName.contains("TLS")
+    {
+      // NIOPosix's connection error wraps per-address IOErrors; TLS errors mean no usable connection.
+      let text = String(describing: error)
+      if text.contains("errno: 111") || text.lowercased().contains("refused") {
+        return make(.connect, "connection refused")
+      }
+      return make(.connect, typeName.contains("SSL") || typeName.contains("TLS") ? "TLS failed" : "could not connect")
+    }
+    return lost("transport error \(typeName)")
+  }
+
+  static func ioError(
+    _ errno: CInt, make: (GeminiError.Code, String) -> GeminiError, lost: (String) -> GeminiError
+  ) -> GeminiError {
+    switch errno {
+    case ECONNREFUSED: return make(.connect, "connection refused")
+    case ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL: return make(.connect, "host unreachable")
+    case ETIMEDOUT: return make(.timeout, "the connection timed out")
+    case ECONNRESET, EPIPE, ECONNABORTED: return lost("connection reset")
+    default: return lost("I/O error \(errno)")
+    }
+  }
+
+  /// `Retry-After` in seconds (the HTTP-date form is not used by Google and is ignored).
+  public static func parseRetryAfter(_ value: String) -> Duration? {
+    let t = value.trimmingCharacters(in: .whitespaces)
+    if let s = Int64(t), s >= 0 { return .seconds(s) }
+    if let d = Double(t), d >= 0, d.isFinite { return .milliseconds(Int64((d * 1000).rounded())) }
+    return nil
+  }
+
+  static func timeAmount(_ d: Duration) -> TimeAmount {
+    let (s, atto) = d.components
+    return .nanoseconds(s * 1_000_000_000 + atto / 1_000_000_000)
+  }
+}
+
+extension HTTPClientError {
+  /// The code name without the description's extra text.
+  var shortName: String { String(String(describing: self).prefix(60)) }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import GeminiAPI
+
+/// The token rule of the mock: a text costs ceil(UTF-8 bytes / 4) tokens; each inline or file
+/// media part costs 258 tokens (Gemini's per-image figure).
+public enum MockTokens {
+  public static func text(_ bytes: Int) -> Int { (bytes + 3) / 4 }
+  public static let perMediaPart = 258
+}
+
+/// A generated answer before it is rendered as one body or as stream events.
+struct Answer: Sendable {
+  enum Kind: Sendable {
+    case normal
+    case promptBlocked
+    case safety
+    case recitation
+  }
+
+  var kind: Kind = .normal
+  var model: String
+  var responseId: String
+  var thoughtText: String?
+  var text: String?
+  var functionCalls: [JSONValue] = []
+  var signature: String?
+  /// Put the signature on the first text part (otherwise only on the first function call).
+  var signTextPart = false
+  var finishReason = "STOP"
+  var finishMessage: String?
+  var grounding: JSONValue?
+
+  var promptTokens = 0
+  var promptDetails: [(String, Int)] = []
+  var cachedTokens = 0
+  var candidatesTokens = 0
+  var thoughtsTokens = 0
+  var toolUseTokens = 0
+
+  var total: Int { promptTokens + candidatesTokens + thoughtsTokens + toolUseTokens }
+
+  // MARK: Rendering
+
+  /// Usage with `candidates` and `thoughts` as given (running totals in streams).
+  func usage(candidates: Int, thoughts: Int, final: Bool) -> JSONValue {
+    var u = JSONObject()
+    u["promptTokenCount"] = .number(Double(promptTokens))
+    if candidates > 0 || (final && hasParts) { u["candidatesTokenCount"] = .number(Double(candidates)) }
+    u["totalTokenCount"] = .number(Double(promptTokens + candidates + thoughts + toolUseTokens))
+    if cachedTokens > 0 { u["cachedContentTokenCount"] = .number(Double(cachedTokens)) }
+    u["promptTokensDetails"] = .array(promptDetails.map { ["modality": .string($0.0), "tokenCount": .number(Double($0.1))] })
+    if cachedTokens > 0 {
+      u["cacheTokensDetails"] = [["modality": "TEXT", "tokenCount": .number(Double(cachedTokens))]]
+    }
+    if toolUseTokens > 0 {
+      u["toolUsePromptTokenCount"] = .number(Double(toolUseTokens))
+      u["toolUsePromptTokensDetails"] = [["modality": "TEXT", "tokenCount": .number(Double(toolUseTokens))]]
+    }
+    if thoughts > 0 { u["thoughtsTokenCount"] = .number(Double(thoughts)) }
+    return .object(u)
+  }
+
+  var hasParts: Bool { text != nil || !functionCalls.isEmpty || thoughtText != nil }
+
+  /// Parts of the whole answer.
+  func parts(text textOverride: String?? = nil, includeThought: Bool = true, includeCalls: Bool = true, sign: Bool = true)
+    -> [JSONValue]
+  {
+    var out: [JSONValue] = []
+    if includeThought, let t = thoughtText { out.append(["text": .string(t), "thought": true]) }
+    let t = textOverride ?? text
+    if let t {
+      var p = JSONObject([("text", .string(t))])
+      if sign, signTextPart, let signature { p["thoughtSignature"] = .string(signature) }
+      out.append(.object(p))
+    }
+    if includeCalls {
+      for (i, c) in functionCalls.enumerated() {
+        var p = JSONObject([("functionCall", c)])
+        if i == 0, let signature, !signTextPart || text == nil { p["thoughtSignature"] = .string(signature) }
+        out.append(.object(p))
+      }
+    }
+    return out
+  }
+
+  func candidate(parts: [JSONValue], finish: Bool, grounding: JSONValue?) -> JSONValue {
+    var c = JSONObject()
+    switch kind {
+    case .safety where finish:
+      c["content"] = .object(JSONObject())
+    default:
+      var content = JSONObject()
+      if !parts.isEmpty { content["parts"] = .array(parts) }
+      content["role"] = "model"
+      c["content"] = .object(content)
+    }
+    if finish {
+      c["finishReason"] = .string(finishReason)
+      if let finishMessage { c["finishMessage"] = .string(finishMessage) }
+      if kind == .safety {
+        c["safetyRatings"] = [
+          ["category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"],
+          ["category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"],
+          ["category": "HARM_CATEGORY_HARASSMENT", "probability": "MEDIUM", "blocked": true],
+          ["category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "NEGLIGIBLE"],
+        ]
+      }
+      if kind == .recitation, let t = text {
+        c["citationMetadata"] = [
+          "citationSources": [
+            [
+              "startIndex": 0, "endIndex": .number(Double(t.utf8.count)),
+              "uri": "https://example.com/recited-source", "license": "",
+            ]
+          ]
+        ]
+      }
+    }
+    if let grounding { c["groundingMetadata"] = grounding }
+    c["index"] = 0
+    return .object(c)
+  }
+
+  func envelope(candidates: [JSONValue]?, usage: JSONValue) -> JSONValue {
+    var o = JSONObject()
+    if kind == .promptBlocked {
+      o["promptFeedback"] = [
+        "blockReason": "SAFETY",
+        "safetyRatings": [
+          ["category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"],
+          ["category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"],
+          ["category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"],
+          ["category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH"],
+        ],
+      ]
+    } else if let candidates {
+      o["candidates"] = .array(candidates)
+    }
+    o["usageMetadata"] = usage
+    o["modelVersion"] = .string(model)
+    o["responseId"] = .string(responseId)
+    return .object(o)
+  }
+
+  /// The whole non-streamed body.
+  func body() -> String {
+    let usage = usage(candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
+    if kind == .promptBlocked { return envelope(candidates: nil, usage: usage).serialized() }
+    let cand = candidate(parts: parts(), finish: true, grounding: grounding)
+    return envelope(candidates: [cand], usage: usage).serialized()
+  }
+
+  /// Stream events (compact JSON each), `chunks` text pieces at most. Running usage in every
+  /// event; finishReason, finishMessage and full grounding only in the last.
+  func events(chunks: Int) -> [String] {
+    if kind == .promptBlocked {
+      return [envelope(candidates: nil, usage: usage(candidates: 0, thoughts: 0, final: true)).serialized()]
+    }
+    var out: [String] = []
+    var thoughtsSoFar = 0
+    if let t = thoughtText {
+      thoughtsSoFar = thoughtsTokens
+      let c = candidate(parts: [["text": .string(t), "thought": true]], finish: false, grounding: nil)
+      out.append(envelope(candidates: [c], usage: usage(candidates: 0, thoughts: thoughtsSoFar, final: false)).serialized())
+    }
+    thoughtsSoFar = thoughtsTokens
+    let pieces = text.map { Answer.split($0, into: max(1, chunks)) } ?? []
+    let emptyGrounding: JSONValue? = grounding == nil ? nil : .object(JSONObject())
+    var sentBytes = 0
+    let totalBytes = max(1, text?.utf8.count ?? 1)
+    for (i, piece) in pieces.enumerated() {
+      let last = i == pieces.count - 1
+      sentBytes += piece.utf8.count
+      let candSoFar = last ? candidatesTokens : min(candidatesTokens, candidatesTokens * sentBytes / totalBytes)
+      var ps: [JSONValue] = []
+      var p = JSONObject([("text", .string(piece))])
+      if i == 0, signTextPart, let signature { p["thoughtSignature"] = .string(signature) }
+      ps.append(.object(p))
+      if last {
+        ps += parts(text: .some(nil), includeThought: false, includeCalls: true)
+      }
+      let c = candidate(parts: ps, finish: last, grounding: last ? grounding : emptyGrounding)
+      out.append(envelope(candidates: [c], usage: usage(candidates: candSoFar, thoughts: thoughtsSoFar, final: last)).serialized())
+    }
+    if pieces.isEmpty {
+      let c = candidate(parts: parts(text: .some(nil), includeThought: false), finish: true, grounding: grounding)
+      out.append(envelope(candidates: [c], usage: usage(candidates: candidatesTokens, thoughts: thoughtsSoFar, final: true)).serialized())
+    }
+    return out
+  }
+
+  /// Splits text into about `n` pieces at word boundaries (never inside a character).
+  static func split(_ text: String, into n: Int) -> [String] {
+    guard n > 1, !text.isEmpty else { return [text] }
+    let chars = Array(text)
+    let target = max(1, chars.count / n)
+    var out: [String] = []
+    var start = 0
+    while start < chars.count {
+      if out.count == n - 1 { out.append(String(chars[start...])); break }
+      var end = min(chars.count, start + target)
+      while end < chars.count, chars[end] != " " { end += 1 }
+      out.append(String(chars[start..<end]))
+      start = end
+    }
+    return out
+  }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import GeminiAPI
+
+/// Decides what the mock answers to a valid request. Pure: the same request and generator state
+/// give the same answer.
+enum AnswerBuilder {
+  static func build(_ req: MockRequest, kind: Answer.Kind, rng: inout SplitMix64) -> Answer {
+    var modelName = req.model
+    if modelName.hasPrefix("models/") { modelName.removeFirst(7) }
+    var a = Answer(kind: kind, model: modelName, responseId: responseId(&rng))
+
+    // Prompt usage.
+    let textTokens = MockTokens.text(req.promptTextBytes)
+    if let cache = req.cachedContent, !cache.isEmpty {
+      var h = Hasher.stable(cache)
+      a.cachedTokens = 1024 + Int(h.next() % 3072)
+    }
+    var details: [(String, Int)] = [("TEXT", textTokens + a.cachedTokens)]
+    for m in ["IMAGE", "AUDIO", "VIDEO", "DOCUMENT"] {
+      if let n = req.mediaParts[m] { details.append((m, n * MockTokens.perMediaPart)) }
+    }
+    if let n = req.mediaParts["TEXT"] { details[0].1 += n * MockTokens.perMediaPart }
+    a.promptDetails = details
+    a.promptTokens = details.reduce(0) { $0 + $1.1 }
+    if kind == .promptBlocked { return a }
+
+    // Thinking.
+    a.thoughtsTokens = thoughts(req, &rng)
+    let thinkingModel = req.family.usesThinkingBudget || req.family.usesThinkingLevel
+    if req.includeThoughts, a.thoughtsTokens > 0 {
+      a.thoughtText = "**Planning the answer**\n\nI am reading the request (\(textTokens) tokens) and working out a short, direct answer."
+    }
+    if thinkingModel { a.signature = signature(&rng) }
+    a.signTextPart = req.family.usesThinkingLevel || a.thoughtText != nil
+
+    var budget = Int.max
+    if let max = req.maxOutputTokens {
+      if a.thoughtsTokens >= max {
+        // The whole budget went on thinking: no parts at all, as the real API does.
+        a.thoughtsTokens = max
+        a.thoughtText = nil
+        a.finishReason = "MAX_TOKENS"
+        return a
+      }
+      budget = max - a.thoughtsTokens
+    }
+
+    if kind == .safety {
+      a.finishReason = "SAFETY"
+      a.thoughtText = nil
+      return a
+    }
+
+    // Function calls.
+    let calls = functionCalls(req, &rng)
+    if !calls.isEmpty {
+      a.functionCalls = calls
+      a.candidatesTokens = calls.reduce(0) { $0 + MockTokens.text($1.serialized().utf8.count) }
+      if req.family.usesThinkingLevel { a.finishMessage = "Model generated function call(s)." }
+      if a.candidatesTokens > budget {
+        a.functionCalls = []
+        a.candidatesTokens = budget
+        a.finishReason = "MAX_TOKENS"
+      }
+      return a
+    }
+
+    // Text.
+    var text = answerText(req, &rng)
+    if kind == .recitation {
+      text = String(text.prefix(max(1, text.count / 2)))
+      a.finishReason = "RECITATION"
+    }
+    var tokens = MockTokens.text(text.utf8.count)
+    if tokens > budget {
+      text = cut(text, toBytes: budget * 4)
+      tokens = budget
+      a.finishReason = "MAX_TOKENS"
+    }
+    a.text = text
+    a.candidatesTokens = tokens
+
+    if req.googleSearch {
+      a.toolUseTokens = 60 + rng.below(200)
+      a.grounding = grounding(req, text: text, &rng)
+    }
+    return a
+  }
+
+  // MARK: pieces
+
+  static func thoughts(_ req: MockRequest, _ rng: inout SplitMix64) -> Int {
+    let base = 40 + rng.below(400)
+    switch req.family {
+    case .gemini25Pro, .gemini25Flash, .gemini25FlashLite:
+      switch req.thinkingBudget {
+      case .some(0): return 0
+      case .some(-1): return base
+      case let b?: return min(b, base)
+      case nil: return req.family == .gemini25FlashLite ? 0 : base
+      }
+    case .gemini3Pro, .gemini3Flash:
+      if req.thinkingBudget == 0 { return 0 }
+      switch req.thinkingLevel {
+      case "MINIMAL"?: return 0
+      case "LOW"?: return 20 + rng.below(120)
+      case "MEDIUM"?: return 100 + rng.below(300)
+      default: return 200 + rng.below(700)
+      }
+    default: return 0
+    }
+  }
+
+  static func answerText(_ req: MockRequest, _ rng: inout SplitMix64) -> String {
+    if req.responseMimeType == "text/x.enum", let e = req.schema?.value["enum"]?.arrayValue, !e.isEmpty {
+      return e[rng.below(e.count)].stringValue ?? e[0].serialized()
+    }
+    if req.isJSONMode {
+      if let schema = req.schema { return SchemaValueGenerator.value(for: schema, rng: &rng).serialized() }
+      var g = SchemaValueGenerator(schema: .jsonSchema(.object(JSONObject())), rng: rng)
+      let v: JSONValue = ["answer": .string(g.word() + " " + g.word()), "confidence": .number(Double(50 + g.rng.below(50)) / 100)]
+      rng = g.rng
+      return v.serialized()
+    }
+    let words: Int
+    if let w = req.marker("words").flatMap(Int.init), w >= 0 {
+      words = w
+    } else {
+      words = 12 + rng.below(36)
+    }
+    var s = "Mock answer."
+    var inSentence = 0
+    for _ in 0..<words {
+      var w = SchemaValueGenerator.words[rng.below(SchemaValueGenerator.words.count)]
+      if inSentence == 0 { w = w.prefix(1).uppercased() + w.dropFirst() }
+      s += " " + w
+      inSentence += 1
+      if inSentence >= 6 + rng.below(6) {
+        s += "."
+        inSentence = 0
+      }
+    }
+    if inSentence > 0 { s += "." }
+    return s
+  }
+
+  /// The first `bytes` bytes of `text`, never splitting a character.
+  static func cut(_ text: String, toBytes bytes: Int) -> String {
+    var out = ""
+    var n = 0
+    for ch in text {
+      let l = ch.utf8.count
+      if n + l > bytes { break }
+      out.append(ch)
+      n += l
+    }
+    return out
+  }
+
+  static func functionCalls(_ req: MockRequest, _ rng: inout SplitMix64) -> [JSONValue] {
+    guard !req.functions.isEmpty, req.functionMode != "NONE" else { return [] }
+    let candidates = req.allowedFunctionNames.isEmpty ? req.functions : req.functions.filter { req.allowedFunctionNames.contains($0.name) }
+    var chosen: [MockRequest.Function] = []
+    if let names = req.marker("call") {
+      let wanted = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      chosen = wanted.compactMap { n in candidates.first { $0.name == n } }
+    }
+    if chosen.isEmpty, req.markers.contains("call") || req.functionMode == "ANY" || mentions(req) {
+      let named = candidates.filter { req.promptText.contains($0.name) }
+      chosen = named.isEmpty ? Array(candidates.prefix(1)) : named
+    }
+    return chosen.map { f in
+      let args = f.parameters.map { SchemaValueGenerator.value(for: $0, rng: &rng) } ?? .object(JSONObject())
+      return ["name": .string(f.name), "args": args]
+    }
+  }
+
+  private static func mentions(_ req: MockRequest) -> Bool {
+    req.functions.contains { req.promptText.contains($0.name) }
+  }
+
+  static func grounding(_ req: MockRequest, text: String, _ rng: inout SplitMix64) -> JSONValue {
+    var query = req.promptText
+    if let r = query.range(of: "[[mock:") { query = String(query[..<r.lowerBound]) }
+    query = String(query.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: .whitespaces)
+    if query.count > 80 { query = String(query.prefix(80)) }
+    if query.isEmpty { query = "mock search" }
+    let sites = ["wikipedia.org", "example.com", "weather.gov", "reuters.com", "nature.com"]
+    let n = 2 + rng.below(2)
+    var chunks: [JSONValue] = []
+    for i in 0..<n {
+      chunks.append([
+        "web": [
+          "uri": .string("https://vertexaisearch.cloud.google.com/grounding-api-redirect/" + token(&rng, bytes: 96)),
+          "title": .string(sites[(i + rng.below(sites.count)) % sites.count]),
+        ]
+      ])
+    }
+    // Supports: one per sentence (up to three), byte offsets as the API reports them.
+    var supports: [JSONValue] = []
+    var start = 0
+    for sentence in text.split(separator: ".", omittingEmptySubsequences: true).prefix(3) {
+      let s = String(sentence) + "."
+      let b = s.utf8.count
+      let trimmed = s.trimmingCharacters(in: .whitespaces)
+      let lead = s.utf8.count - s.drop(while: { $0 == " " }).utf8.count
+      supports.append([
+        "segment": [
+          "startIndex": .number(Double(start + lead)), "endIndex": .number(Double(min(start + b, text.utf8.count))),
+          "text": .string(trimmed),
+        ],
+        "groundingChunkIndices": [.number(Double(supports.count % n))],
+      ])
+      start += b
+      if start >= text.utf8.count { break }
+    }
+    let html =
+      "<style>\n.container { display: flex; }\n.chip { border-radius: 16px; }\n</style>\n<div class=\"container\"><div class=\"headline\">Google Search</div><div class=\"carousel\"><a class=\"chip\" href=\"https://www.google.com/search?q=\(query.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "q")\">\(query)</a></div></div>\n"
+    return [
+      "searchEntryPoint": ["renderedContent": .string(html)],
+      "groundingChunks": .array(chunks),
+      "groundingSupports": .array(supports),
+      "retrievalMetadata": .object(JSONObject()),
+      "webSearchQueries": [.string(query)],
+    ]
+  }
+
+  static func token(_ rng: inout SplitMix64, bytes: Int) -> String {
+    var raw: [UInt8] = []
+    raw.reserveCapacity(bytes)
+    while raw.count < bytes {
+      var x = rng.next()
+      for _ in 0..<8 where raw.count < bytes {
+        raw.append(UInt8(x & 0xff))
+        x >>= 8
+      }
+    }
+    return base64(raw, url: true)
+  }
+
+  /// Base64 without Foundation (hot path); `url` uses the URL-safe alphabet without padding.
+  static func base64(_ bytes: [UInt8], url: Bool) -> String {
+    let table = Array((url
+      ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+      : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/").utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var i = 0
+    while i + 2 < bytes.count {
+      let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+      out += [table[Int(n >> 18)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
+      i += 3
+    }
+    let rest = bytes.count - i
+    if rest > 0 {
+      var n = UInt32(bytes[i]) << 16
+      if rest == 2 { n |= UInt32(bytes[i + 1]) << 8 }
+      out.append(table[Int(n >> 18)])
+      out.append(table[Int(n >> 12 & 63)])
+      if rest == 2 { out.append(table[Int(n >> 6 & 63)]) }
+      if !url { out += Array(repeating: UInt8(ascii: "="), count: 3 - rest) }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  static func responseId(_ rng: inout SplitMix64) -> String { String(token(&rng, bytes: 17).prefix(22)) }
+
+  static func signature(_ rng: inout SplitMix64) -> String {
+    var raw: [UInt8] = []
+    for _ in 0..<6 {
+      var x = rng.next()
+      for _ in 0..<8 {
+        raw.append(UInt8(x & 0xff))
+        x >>= 8
+      }
+    }
+    return base64(raw, url: false)
+  }
+}
+
+extension Hasher {
+  /// A stable (process-independent) 64-bit generator seeded from a string: FNV-1a into SplitMix64.
+  static func stable(_ s: String) -> SplitMix64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in s.utf8 {
+      h ^= UInt64(b)
+      h &*= 0x100_0000_01b3
+    }
+    return SplitMix64(seed: h)
+  }
+}

@@ -1,0 +1,89 @@
+/// Everything the mock server can be told: where to listen, which key to expect, how slow and
+/// how unreliable to be, which quotas to enforce, and where recorded bodies come from.
+public struct MockConfiguration: Sendable {
+  /// Interface to bind; loopback by default.
+  public var host: String = "127.0.0.1"
+  /// Port to bind; 0 picks a free one (reported through `withServer`/`run`).
+  public var port: Int = 0
+  /// The one key accepted; nil accepts any non-empty key.
+  public var apiKey: String?
+  /// Delay before the first byte of every answer.
+  public var firstByteLatency: LatencyModel = .none
+  /// Delay between stream events.
+  public var chunkDelay: LatencyModel = .none
+  /// How many events a streamed text answer is split into (at least 1).
+  public var streamChunks: Int = 3
+  /// Probability per request of each injected fault (0...1). Rolled with a seeded generator.
+  public var faultRates: [MockFault: Double] = [:]
+  /// The delay used by the `slow-first-byte` fault.
+  public var slowFirstByteDelay: Duration = .seconds(30)
+  /// Quotas per model name (`gemini-2.5-flash`); `defaultQuota` applies to models not listed.
+  public var quotas: [String: QuotaLimits] = [:]
+  public var defaultQuota: QuotaLimits = QuotaLimits()
+  /// Mixed into every deterministic choice: same request + same seed = same body.
+  public var seed: UInt64 = 0
+  /// A folder of recorded bodies (`*.json`, `*.sse`) to serve instead of generated answers.
+  public var replayDirectory: String?
+  /// Serve every request from the replay folder round-robin (otherwise only on a replay marker/header).
+  public var replayAll: Bool = true
+  /// Model names accepted besides every name `ModelFamily` recognises.
+  public var extraModels: Set<String> = []
+  /// Largest request body accepted.
+  public var maxBodyBytes: Int = 32 << 20
+
+  public init() {}
+
+  /// The limits that apply to `model`.
+  public func quota(for model: String) -> QuotaLimits { quotas[model] ?? defaultQuota }
+}
+
+/// Per-model limits; nil means unlimited.
+public struct QuotaLimits: Sendable, Hashable {
+  /// Requests per minute (sliding 60 s window).
+  public var rpm: Int?
+  /// Input (prompt) tokens per minute (sliding 60 s window).
+  public var tpm: Int?
+  /// Requests per day (sliding 24 h window).
+  public var rpd: Int?
+
+  public init(rpm: Int? = nil, tpm: Int? = nil, rpd: Int? = nil) {
+    self.rpm = rpm
+    self.tpm = tpm
+    self.rpd = rpd
+  }
+
+  public var isUnlimited: Bool { rpm == nil && tpm == nil && rpd == nil }
+}
+
+/// An outcome the mock can force instead of a normal answer.
+///
+/// Forced per request with the header `x-mock-fault: <name>` or the marker `[[mock:<name>]]` in
+/// the prompt text; rolled at random with `MockConfiguration.faultRates`.
+public enum MockFault: String, Sendable, Hashable, CaseIterable {
+  /// 500 INTERNAL.
+  case internalError = "internal"
+  /// 503 UNAVAILABLE "The model is overloaded. Please try again later."
+  case overloaded
+  /// 503 RESOURCE_EXHAUSTED.
+  case exhausted503 = "exhausted-503"
+  /// 429 RESOURCE_EXHAUSTED with a per-minute QuotaFailure and RetryInfo (as if RPM ran out).
+  case rateLimited = "rate-limited"
+  /// The connection is closed before any response byte.
+  case dropBeforeResponse = "drop-before"
+  /// The headers and part of the body are sent, then the connection is closed.
+  case dropMidBody = "drop-mid"
+  /// A stream ends cleanly but without its last event (no finishReason, no final usage).
+  case cutStream = "cut-stream"
+  /// Status 200 with a body that is not JSON.
+  case malformedBody = "malformed"
+  /// 502 with an HTML page, as a proxy sends it.
+  case proxyHTML = "html-502"
+  /// 200 with `promptFeedback.blockReason: SAFETY` and no candidates.
+  case promptBlocked = "prompt-blocked"
+  /// A candidate stopped with finishReason SAFETY and empty content.
+  case safety
+  /// A candidate stopped with finishReason RECITATION.
+  case recitation
+  /// The first byte comes after `slowFirstByteDelay`.
+  case slowFirstByte = "slow-first-byte"
+}

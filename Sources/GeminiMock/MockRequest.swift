@@ -1,0 +1,261 @@
+import Foundation
+import GeminiAPI
+
+/// A validated `generateContent` request, reduced to what the answer generator needs.
+struct MockRequest: Sendable {
+  struct Function: Sendable {
+    var name: String
+    var parameters: OutputSchema?
+  }
+
+  var model: String
+  var family: ModelFamily
+  /// All user-visible prompt text (system instruction + contents), joined.
+  var promptText: String = ""
+  var promptTextBytes: Int = 0
+  /// Inline media counts by modality (IMAGE, AUDIO, VIDEO, DOCUMENT).
+  var mediaParts: [String: Int] = [:]
+  var functions: [Function] = []
+  var functionMode: String = "AUTO"
+  var allowedFunctionNames: [String] = []
+  var googleSearch = false
+  var cachedContent: String?
+  var maxOutputTokens: Int?
+  var responseMimeType: String = "text/plain"
+  var schema: OutputSchema?
+  var thinkingBudget: Int?
+  var thinkingLevel: String?
+  var includeThoughts = false
+  var candidateCount = 1
+
+  /// Names from `[[mock:<name>]]` markers in the prompt text, e.g. `internal`, `replay=file.json`.
+  var markers: [String] = []
+
+  var isJSONMode: Bool { responseMimeType == "application/json" }
+
+  static let allowedMimeTypes: Set<String> = [
+    "text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum",
+  ]
+
+  /// Validates a normalised request body the way the API does (after the shape checks).
+  init(model: String, body: JSONValue) throws(MockError) {
+    self.model = model
+    family = ModelFamily(model: model)
+    guard let o = body.objectValue else { throw MockError.invalidArgument("Invalid JSON payload received.") }
+
+    var text = ""
+    func collect(_ content: JSONValue) {
+      for part in content["parts"]?.arrayValue ?? [] {
+        if let t = part["text"]?.stringValue {
+          if !text.isEmpty { text += "\n" }
+          text += t
+        }
+        if let mime = part["inlineData"]?["mimeType"]?.stringValue ?? part["fileData"]?["mimeType"]?.stringValue {
+          let m = MockRequest.modality(mime)
+          mediaParts[m, default: 0] += 1
+        } else if part["fileData"] != nil {
+          mediaParts["DOCUMENT", default: 0] += 1
+        }
+      }
+    }
+    if let si = o["systemInstruction"], !si.isNull { collect(si) }
+    let contents = o["contents"]?.arrayValue ?? []
+    if contents.isEmpty {
+      throw MockError.invalidArgument("* GenerateContentRequest.contents: contents is not specified\n")
+    }
+    for (i, c) in contents.enumerated() {
+      if (c["parts"]?.arrayValue ?? []).isEmpty {
+        throw MockError.invalidArgument("* GenerateContentRequest.contents[\(i)].parts: contents.parts must not be empty.\n")
+      }
+      if let role = c["role"]?.stringValue, !role.isEmpty, role != "user", role != "model", role != "function" {
+        throw MockError.invalidArgument(
+          "Please use a valid role: user, model.")
+      }
+      collect(c)
+    }
+    promptText = text
+    promptTextBytes = text.utf8.count
+    markers = MockRequest.markers(in: text)
+
+    // tools
+    for (ti, tool) in (o["tools"]?.arrayValue ?? []).enumerated() {
+      if let s = tool["googleSearch"], !s.isNull { googleSearch = true }
+      if let s = tool["googleSearchRetrieval"], !s.isNull { googleSearch = true }
+      for (fi, fd) in (tool["functionDeclarations"]?.arrayValue ?? []).enumerated() {
+        guard let name = fd["name"]?.stringValue, !name.isEmpty else {
+          throw MockError.invalidArgument(
+            "* GenerateContentRequest.tools[\(ti)].function_declarations[\(fi)].name: Name cannot be empty.\n")
+        }
+        let p = fd["parameters"], pj = fd["parametersJsonSchema"]
+        if let p, !p.isNull, let pj, !pj.isNull {
+          throw MockError.invalidArgument(
+            "* GenerateContentRequest.tools[\(ti)].function_declarations[\(fi)]: parameters and parameters_json_schema cannot both be set.\n"
+          )
+        }
+        var schema: OutputSchema?
+        if let p, !p.isNull { schema = .openAPI(p) } else if let pj, !pj.isNull { schema = .jsonSchema(pj) }
+        if let schema, let problem = SchemaValidator.checkSchema(schema).first {
+          throw MockError.invalidArgument(
+            "* GenerateContentRequest.tools[\(ti)].function_declarations[\(fi)].parameters: \(problem)\n")
+        }
+        functions.append(Function(name: name, parameters: schema))
+      }
+    }
+    if let fcc = o["toolConfig"]?["functionCallingConfig"] {
+      if let mode = fcc["mode"]?.stringValue {
+        let up = mode.uppercased()
+        guard ["MODE_UNSPECIFIED", "AUTO", "ANY", "NONE", "VALIDATED"].contains(up) else {
+          throw MockError.invalidArgument(
+            "Invalid value at 'tool_config.function_calling_config.mode' (type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode), \(JSONValue.string(mode).serialized())",
+            fieldViolation: true)
+        }
+        functionMode = up == "MODE_UNSPECIFIED" ? "AUTO" : up
+      }
+      allowedFunctionNames = (fcc["allowedFunctionNames"]?.arrayValue ?? []).compactMap(\.stringValue)
+      if !allowedFunctionNames.isEmpty, functionMode != "ANY", functionMode != "VALIDATED" {
+        throw MockError.invalidArgument(
+          "* GenerateContentRequest.tool_config.function_calling_config.allowed_function_names: allowed_function_names is only allowed when function calling mode is ANY or VALIDATED.\n"
+        )
+      }
+      for n in allowedFunctionNames where !functions.contains(where: { $0.name == n }) {
+        throw MockError.invalidArgument(
+          "* GenerateContentRequest.tool_config.function_calling_config.allowed_function_names: function \(n) is not declared.\n"
+        )
+      }
+    }
+    cachedContent = o["cachedContent"]?.stringValue
+
+    // generationConfig
+    guard let gc = o["generationConfig"], !gc.isNull else { return }
+    if let t = gc["temperature"]?.doubleValue, !(0...2).contains(t) {
+      throw MockError.invalidArgument(
+        "* GenerateContentRequest.generation_config.temperature: temperature must be in the range [0.0, 2.0]\n")
+    }
+    if let c = gc["candidateCount"]?.intValue {
+      guard (1...8).contains(c) else {
+        throw MockError.invalidArgument(
+          "* GenerateContentRequest.generation_config.candidate_count: candidate_count must be in the range [1, 8]\n")
+      }
+      candidateCount = c
+    }
+    if let m = gc["maxOutputTokens"]?.intValue {
+      guard m > 0 else {
+        throw MockError.invalidArgument(
+          "* GenerateContentRequest.generation_config.max_output_tokens: max_output_tokens must be positive.\n")
+      }
+      maxOutputTokens = m
+    }
+    if let s = gc["stopSequences"]?.arrayValue, s.count > 5 {
+      throw MockError.invalidArgument(
+        "* GenerateContentRequest.generation_config.stop_sequences: at most 5 stop sequences are allowed.\n")
+    }
+    if let mime = gc["responseMimeType"]?.stringValue {
+      let m = mime.lowercased()
+      guard MockRequest.allowedMimeTypes.contains(m) else {
+        throw MockError.invalidArgument(
+          "* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are `text/plain`, `application/json`, `application/xml`, `application/yaml` and `text/x.enum`.\n"
+        )
+      }
+      responseMimeType = m
+    }
+    let rs = gc["responseSchema"].flatMap { $0.isNull ? nil : $0 }
+    let rjs = (gc["responseJsonSchema"] ?? gc["_responseJsonSchema"]).flatMap { $0.isNull ? nil : $0 }
+    if rs != nil, rjs != nil {
+      throw MockError.invalidArgument(
+        "* GenerateContentRequest.generation_config: response_schema and response_json_schema cannot both be set; use only one.\n"
+      )
+    }
+    if let s = rs { schema = .openAPI(s) } else if let s = rjs { schema = .jsonSchema(s) }
+    if let schema {
+      let field = rs != nil ? "response_schema" : "response_json_schema"
+      guard responseMimeType == "application/json" || (responseMimeType == "text/x.enum" && rs != nil) else {
+        throw MockError.invalidArgument(
+          "* GenerateContentRequest.generation_config.response_mime_type: response_mime_type must be application/json when \(field) is set (text/x.enum is allowed with an enum response_schema).\n"
+        )
+      }
+      if let problem = SchemaValidator.checkSchema(schema).first {
+        throw MockError.invalidArgument("* GenerateContentRequest.generation_config.\(field): \(problem)\n")
+      }
+      if responseMimeType == "text/x.enum", schema.value["enum"]?.arrayValue == nil {
+        throw MockError.invalidArgument(
+          "* GenerateContentRequest.generation_config.response_schema: text/x.enum needs a schema of type STRING with enum values.\n"
+        )
+      }
+    }
+
+    if let tc = gc["thinkingConfig"], !tc.isNull {
+      thinkingBudget = tc["thinkingBudget"]?.intValue
+      thinkingLevel = tc["thinkingLevel"]?.stringValue?.uppercased()
+      includeThoughts = tc["includeThoughts"]?.boolValue ?? false
+      try checkThinking()
+    }
+  }
+
+  /// Google's thinking rules, with the texts the API answers.
+  private func checkThinking() throws(MockError) {
+    if thinkingBudget != nil, thinkingLevel != nil {
+      throw MockError.invalidArgument("You can only set only one of thinking budget and thinking level.")
+    }
+    if let level = thinkingLevel {
+      guard ThinkingRules.levels.contains(level) || level == "THINKING_LEVEL_UNSPECIFIED" else {
+        throw MockError.invalidArgument(
+          "Invalid value at 'generation_config.thinking_config.thinking_level' (type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), \(JSONValue.string(level).serialized())",
+          fieldViolation: true)
+      }
+      if !family.usesThinkingLevel {
+        throw MockError.invalidArgument("Thinking level is not supported for this model.")
+      }
+      if level != "THINKING_LEVEL_UNSPECIFIED", !ThinkingRules.allowedLevels(family).contains(level) {
+        throw MockError.invalidArgument(
+          "Unable to submit request because thinking_level \(level) is not supported by this model.")
+      }
+    }
+    if let b = thinkingBudget {
+      if family == .legacy {
+        throw MockError.invalidArgument("Thinking is not supported for this model.")
+      }
+      if b == -1 { return }
+      if let (range, zeroAllowed) = ThinkingRules.budgetRange(family) {
+        if b == 0 {
+          if !zeroAllowed { throw MockError.invalidArgument("Budget 0 is invalid. This model only works in thinking mode.") }
+          return
+        }
+        if !range.contains(b) {
+          throw MockError.invalidArgument(
+            "The thinking budget \(b) is invalid. Please choose a value between \(range.lowerBound) and \(range.upperBound).")
+        }
+      } else if b < -1 {
+        throw MockError.invalidArgument("The thinking budget \(b) is invalid.")
+      }
+    }
+  }
+
+  static func modality(_ mime: String) -> String {
+    let m = mime.lowercased()
+    if m.hasPrefix("image/") { return "IMAGE" }
+    if m.hasPrefix("audio/") { return "AUDIO" }
+    if m.hasPrefix("video/") { return "VIDEO" }
+    if m.hasPrefix("text/") { return "TEXT" }
+    return "DOCUMENT"
+  }
+
+  /// Finds `[[mock:…]]` markers.
+  static func markers(in text: String) -> [String] {
+    guard text.contains("[[mock:") else { return [] }
+    var out: [String] = []
+    var rest = Substring(text)
+    while let r = rest.range(of: "[[mock:") {
+      rest = rest[r.upperBound...]
+      guard let end = rest.range(of: "]]") else { break }
+      out.append(String(rest[..<end.lowerBound]).trimmingCharacters(in: .whitespaces))
+      rest = rest[end.upperBound...]
+    }
+    return out
+  }
+
+  /// The value of a `key=value` marker.
+  func marker(_ key: String) -> String? {
+    for m in markers where m.hasPrefix(key + "=") { return String(m.dropFirst(key.count + 1)) }
+    return nil
+  }
+}

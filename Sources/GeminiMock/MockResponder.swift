@@ -1,0 +1,400 @@
+import Foundation
+import GeminiAPI
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Routes and answers every request. One value per server; all state lives in `MockState`.
+struct MockResponder: HTTPResponder {
+  typealias Context = MockRequestContext
+  let state: MockState
+
+  static let keyHeader = HTTPField.Name("x-goog-api-key")!
+  static let faultHeader = HTTPField.Name("x-mock-fault")!
+  static let replayHeader = HTTPField.Name("x-mock-replay")!
+  static let latencyHeader = HTTPField.Name("x-mock-latency")!
+  static let chunksHeader = HTTPField.Name("x-mock-chunks")!
+  static let chunkDelayHeader = HTTPField.Name("x-mock-chunk-delay")!
+  static let jsonType = "application/json; charset=UTF-8"
+
+  func respond(to request: Request, context: Context) async throws -> Response {
+    let path = request.uri.path
+    if path.hasPrefix("/mock/") { return try await mockRoute(path, request) }
+
+    // /v1beta/models[/{model}[:{method}]] (also /v1/…)
+    let rest: Substring
+    if path.hasPrefix("/v1beta/models") {
+      rest = path.dropFirst("/v1beta/models".count)
+    } else if path.hasPrefix("/v1/models") {
+      rest = path.dropFirst("/v1/models".count)
+    } else {
+      return errorResponse(MockError.notFound(path), array: false)
+    }
+    if let e = authError(request) { return errorResponse(e, array: false) }
+
+    if rest.isEmpty || rest == "/" {
+      guard request.method == .get else { return errorResponse(MockError.notFound(path), array: false) }
+      return json(200, ModelCatalog.list(extra: state.config.extraModels))
+    }
+    let target = rest.dropFirst()  // drop "/"
+    guard let colon = target.lastIndex(of: ":") else {
+      let model = String(target)
+      guard request.method == .get, isKnown(model) else {
+        return errorResponse(MockError.modelNotFound(model, method: "generateContent"), array: false)
+      }
+      return json(200, ModelCatalog.info(model))
+    }
+    let model = String(target[..<colon])
+    let method = String(target[target.index(after: colon)...])
+    guard request.method == .post else { return errorResponse(MockError.notFound(path), array: false) }
+    switch method {
+    case "generateContent":
+      return try await generate(request, context, model: model, stream: nil)
+    case "streamGenerateContent":
+      let sse = request.uri.queryParameters.get("alt") == "sse"
+      return try await generate(request, context, model: model, stream: sse ? .sse : .jsonArray)
+    case "countTokens":
+      return try await countTokens(request, model: model)
+    default:
+      return errorResponse(MockError.notFound(path), array: false)
+    }
+  }
+
+  enum StreamForm { case sse, jsonArray }
+
+  // MARK: - Auth, models
+
+  func authError(_ request: Request) -> MockError? {
+    var key = request.headers[Self.keyHeader]
+    if key == nil, let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
+      key = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+    if key == nil, let q = request.uri.queryParameters.get("key") { key = q }
+    guard let key, !key.isEmpty else { return .missingKey }
+    if let expected = state.config.apiKey, key != expected { return .apiKeyInvalid }
+    return nil
+  }
+
+  func isKnown(_ model: String) -> Bool {
+    let m = model.hasPrefix("models/") ? String(model.dropFirst(7)) : model
+    return ModelFamily(model: m) != .unknown || state.config.extraModels.contains(m)
+  }
+
+  // MARK: - generateContent
+
+  func generate(_ request: Request, _ context: Context, model: String, stream: StreamForm?) async throws -> Response {
+    let array = stream == .jsonArray
+    guard isKnown(model) else {
+      return recorded(model, errorResponse(MockError.modelNotFound(model, method: "generateContent"), array: array), count: true)
+    }
+    let buffer: ByteBuffer
+    do {
+      buffer = try await request.body.collect(upTo: state.config.maxBodyBytes)
+    } catch {
+      return recorded(model, errorResponse(MockError.payloadTooLarge(state.config.maxBodyBytes), array: array), count: true)
+    }
+    let bytes = buffer.readableBytesView
+    var sha = SHA256()
+    sha.update(bytes)
+    let digest = sha.finalize()
+    let hash = Self.hex(digest)
+    var bodySeed: UInt64 = 0
+    for i in 0..<8 { bodySeed = bodySeed << 8 | UInt64(digest[i]) }
+    let occurrence = state.counters.withLock { $0.stats.receive(model: model, bodyHash: hash) }
+
+    // Parse and validate.
+    let parsed: JSONValue
+    do {
+      parsed = try JSONValue.parse(Data(bytes))
+    } catch {
+      let reason = (error as? JSONParseError).map { "\($0.reason) at byte \($0.offset)" } ?? "unexpected token"
+      return recorded(
+        model, errorResponse(.invalidArgument("Invalid JSON payload received. \(reason.prefix(1).uppercased() + reason.dropFirst()).", fieldViolation: true), array: array))
+    }
+    let req: MockRequest
+    do {
+      let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
+      req = try MockRequest(model: model, body: normalized)
+    } catch {
+      return recorded(model, errorResponse(error, array: array))
+    }
+
+    // Faults, forced or rolled.
+    var faultRng = SplitMix64(seed: state.config.seed ^ bodySeed ^ (UInt64(occurrence) &* 0x9E37_79B9_7F4A_7C15))
+    let fault = chooseFault(request, req, occurrence: occurrence, rng: &faultRng)
+
+    // Quotas.
+    let inputTokens = MockTokens.text(req.promptTextBytes) + req.mediaParts.values.reduce(0, +) * MockTokens.perMediaPart
+    let limits = state.config.quota(for: model.hasPrefix("models/") ? String(model.dropFirst(7)) : model)
+    if !limits.isUnlimited {
+      let now = state.now
+      if let refusal = state.counters.withLock({ $0.quotas.admit(model: model, inputTokens: inputTokens, limits: limits, now: now) }) {
+        return recorded(
+          model,
+          errorResponse(.quotaExceeded(refusal.kind, model: model, limit: refusal.limit, retryAfter: refusal.retryAfter), array: array))
+      }
+    }
+
+    // First-byte latency.
+    var latency = state.config.firstByteLatency
+    if let h = request.headers[Self.latencyHeader], let l = LatencyModel.parse(h) { latency = l }
+    var delay = latency.sample(&faultRng)
+    if fault == .slowFirstByte { delay += state.config.slowFirstByteDelay }
+    if delay > .zero { try await Task.sleep(for: delay) }
+
+    switch fault {
+    case .internalError?: return recorded(model, errorResponse(.internalError, array: array))
+    case .overloaded?: return recorded(model, errorResponse(.overloaded, array: array))
+    case .exhausted503?: return recorded(model, errorResponse(.exhausted503, array: array))
+    case .rateLimited?:
+      return recorded(model, errorResponse(.quotaExceeded(.requestsPerMinute, model: model, limit: limits.rpm ?? 60, retryAfter: 1), array: array))
+    case .dropBeforeResponse?:
+      record(model, "drop")
+      context.channel.close(promise: nil)
+      throw MockServerError(message: "connection dropped (injected)")
+    case .malformedBody?:
+      record(model, "200")
+      return Response(
+        status: .ok, headers: [.contentType: Self.jsonType],
+        body: .init(byteBuffer: ByteBuffer(string: "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"unterminated")))
+    case .proxyHTML?:
+      record(model, "502")
+      return Response(
+        status: .badGateway, headers: [.contentType: "text/html; charset=UTF-8"],
+        body: .init(byteBuffer: ByteBuffer(string: Self.proxyPage)))
+    default: break
+    }
+
+    // Replay.
+    if let replay = state.replay {
+      let named = request.headers[Self.replayHeader] ?? req.marker("replay")
+      var entry: ReplayStore.Entry?
+      if let named {
+        entry = replay.entry(named: named)
+        if entry == nil {
+          return recorded(model, errorResponse(.invalidArgument("mock: no replay file named \(named)"), array: array))
+        }
+      } else if state.config.replayAll {
+        let n = state.counters.withLock { c -> Int in
+          defer { c.replayNext += 1 }
+          return c.replayNext
+        }
+        entry = replay.entry(rotating: n)
+      }
+      if let entry { return replayResponse(entry, model: model, fault: fault, request: request) }
+    }
+
+    // Generate.
+    var rng = SplitMix64(seed: state.config.seed ^ bodySeed)
+    let kind: Answer.Kind =
+      switch fault {
+      case .promptBlocked?: .promptBlocked
+      case .safety?: .safety
+      case .recitation?: .recitation
+      default: .normal
+      }
+    let answer = AnswerBuilder.build(req, kind: kind, rng: &rng)
+
+    guard let stream else {
+      let body = answer.body()
+      record(model, fault == .dropMidBody ? "drop" : "200")
+      if fault == .dropMidBody || fault == .cutStream {
+        let bytes = Array(body.utf8)
+        let half = bytes.count / 2
+        return Response(
+          status: .ok, headers: [.contentType: Self.jsonType, .contentLength: String(bytes.count)],
+          body: ResponseBody(contentLength: bytes.count) { writer in
+            try await writer.write(ByteBuffer(bytes: bytes[0..<half]))
+            throw MockServerError(message: "connection dropped mid-body (injected)")
+          })
+      }
+      return Response(status: .ok, headers: [.contentType: Self.jsonType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    var chunks = state.config.streamChunks
+    if let h = request.headers[Self.chunksHeader], let n = Int(h), n > 0 { chunks = n }
+    var chunkDelay = state.config.chunkDelay
+    if let h = request.headers[Self.chunkDelayHeader], let l = LatencyModel.parse(h) { chunkDelay = l }
+    var events = answer.events(chunks: chunks)
+    if fault == .cutStream, events.count > 1 { events.removeLast() }
+    let dropAfter: Int? = fault == .dropMidBody ? max(1, events.count / 2) : nil
+    if fault == .cutStream, events.count == 1 {
+      // A single-event answer cut before its end: send half of the event.
+      record(model, "200")
+      let first = events[0]
+      return streamResponse(stream, events: [String(first.prefix(first.count / 2))], delay: chunkDelay, rng: faultRng, dropAfter: nil, raw: true)
+    }
+    record(model, dropAfter != nil ? "drop" : "200")
+    return streamResponse(stream, events: events, delay: chunkDelay, rng: faultRng, dropAfter: dropAfter, raw: false)
+  }
+
+  func streamResponse(_ form: StreamForm, events: [String], delay: LatencyModel, rng: SplitMix64, dropAfter: Int?, raw: Bool)
+    -> Response
+  {
+    let contentType = form == .sse ? "text/event-stream" : Self.jsonType
+    return Response(
+      status: .ok, headers: [.contentType: contentType],
+      body: ResponseBody { writer in
+        var rng = rng
+        for (i, e) in events.enumerated() {
+          if i > 0 {
+            let d = delay.sample(&rng)
+            if d > .zero { try await Task.sleep(for: d) }
+          }
+          if let dropAfter, i >= dropAfter { throw MockServerError(message: "connection dropped mid-stream (injected)") }
+          let text: String
+          switch form {
+          case .sse: text = raw ? "data: " + e : "data: " + e + "\r\n\r\n"
+          case .jsonArray: text = (i == 0 ? "[" : "\n,\r\n") + e + (i == events.count - 1 && !raw ? "\n]" : "")
+          }
+          try await writer.write(ByteBuffer(string: text))
+        }
+        try await writer.finish(nil)
+      })
+  }
+
+  func replayResponse(_ entry: ReplayStore.Entry, model: String, fault: MockFault?, request: Request) -> Response {
+    let status = HTTPResponse.Status(code: entry.status)
+    record(model, String(entry.status))
+    if entry.isSSE {
+      let events = ReplayStore.sseEvents(entry.bytes)
+      var chunkDelay = state.config.chunkDelay
+      if let h = request.headers[Self.chunkDelayHeader], let l = LatencyModel.parse(h) { chunkDelay = l }
+      let delay = chunkDelay
+      let cut = fault == .cutStream && events.count > 1 ? events.count - 1 : events.count
+      return Response(
+        status: status, headers: [.contentType: "text/event-stream"],
+        body: ResponseBody { writer in
+          var rng = SplitMix64(seed: 1)
+          for (i, e) in events.prefix(cut).enumerated() {
+            if i > 0 {
+              let d = delay.sample(&rng)
+              if d > .zero { try await Task.sleep(for: d) }
+            }
+            try await writer.write(ByteBuffer(bytes: e))
+          }
+          try await writer.finish(nil)
+        })
+    }
+    return Response(status: status, headers: [.contentType: Self.jsonType], body: .init(byteBuffer: ByteBuffer(bytes: entry.bytes)))
+  }
+
+  // MARK: - countTokens
+
+  func countTokens(_ request: Request, model: String) async throws -> Response {
+    guard isKnown(model) else { return errorResponse(MockError.modelNotFound(model, method: "countTokens"), array: false) }
+    let buffer = try await request.body.collect(upTo: state.config.maxBodyBytes)
+    do {
+      let parsed: JSONValue
+      do { parsed = try JSONValue.parse(Data(buffer.readableBytesView)) } catch {
+        throw MockError.invalidArgument("Invalid JSON payload received. \(error)", fieldViolation: true)
+      }
+      let normalized = try RequestNormalizer.normalize(parsed, as: .CountTokensRequest)
+      let inner = normalized["generateContentRequest"].flatMap { $0.isNull ? nil : $0 } ?? normalized
+      let req = try MockRequest(model: model, body: inner)
+      var rng = SplitMix64(seed: 0)
+      let a = AnswerBuilder.build(req, kind: .promptBlocked, rng: &rng)
+      var o = JSONObject()
+      o["totalTokens"] = .number(Double(a.promptTokens))
+      if a.cachedTokens > 0 { o["cachedContentTokenCount"] = .number(Double(a.cachedTokens)) }
+      o["promptTokensDetails"] = .array(a.promptDetails.map { ["modality": .string($0.0), "tokenCount": .number(Double($0.1))] })
+      return json(200, .object(o))
+    } catch let e as MockError {
+      return errorResponse(e, array: false)
+    }
+  }
+
+  // MARK: - /mock/*
+
+  func mockRoute(_ path: String, _ request: Request) async throws -> Response {
+    switch (request.method, path) {
+    case (.get, "/mock/stats"):
+      let bodies = ["1", "true", "yes"].contains(request.uri.queryParameters.get("bodies") ?? "")
+      let stats = state.counters.withLock { $0.stats }
+      return json(200, stats.json(includeBodies: bodies))
+    case (.post, "/mock/reset"):
+      state.counters.withLock {
+        $0.stats = MockStats()
+        $0.quotas.reset()
+        $0.replayNext = 0
+      }
+      return json(200, ["reset": true])
+    default:
+      return errorResponse(MockError.notFound(path), array: false)
+    }
+  }
+
+  // MARK: - helpers
+
+  func chooseFault(_ request: Request, _ req: MockRequest, occurrence: Int, rng: inout SplitMix64) -> MockFault? {
+    var specs: [String] = []
+    if let h = request.headers[Self.faultHeader] { specs += h.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    specs += req.markers
+    for spec in specs {
+      // `name` or `name*K`: the fault applies to the first K receipts of this body only.
+      var name = Substring(spec)
+      var limit = Int.max
+      if let star = spec.firstIndex(of: "*"), let k = Int(spec[spec.index(after: star)...]) {
+        name = spec[..<star]
+        limit = k
+      }
+      if let f = MockFault(rawValue: String(name)) { return occurrence <= limit ? f : nil }
+    }
+    let rates = state.config.faultRates
+    guard !rates.isEmpty else { return nil }
+    let u = rng.nextUnit()
+    var acc = 0.0
+    for f in MockFault.allCases {
+      acc += rates[f] ?? 0
+      if u < acc { return f }
+    }
+    return nil
+  }
+
+  func record(_ model: String, _ status: String) {
+    state.counters.withLock { $0.stats.record(model: model, status: status) }
+  }
+
+  /// Records the status of a response; `count` also counts the request (when it was refused before its body was read).
+  func recorded(_ model: String, _ r: Response, count: Bool = false) -> Response {
+    state.counters.withLock {
+      if count { _ = $0.stats.receive(model: model, bodyHash: nil) }
+      $0.stats.record(model: model, status: String(r.status.code))
+    }
+    return r
+  }
+
+  func errorResponse(_ e: MockError, array: Bool) -> Response {
+    let text = array ? "[" + e.body.dropLast() + "\n]" : e.body
+    return Response(
+      status: HTTPResponse.Status(code: e.code), headers: [.contentType: Self.jsonType],
+      body: .init(byteBuffer: ByteBuffer(string: text)))
+  }
+
+  func json(_ status: Int, _ v: JSONValue) -> Response {
+    Response(
+      status: HTTPResponse.Status(code: status), headers: [.contentType: Self.jsonType],
+      body: .init(byteBuffer: ByteBuffer(string: v.serialized())))
+  }
+
+  static func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+      out.append(digits[Int(b >> 4)])
+      out.append(digits[Int(b & 0xf)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  static let proxyPage = """
+    <!DOCTYPE html>
+    <html lang=en>
+    <meta charset=utf-8>
+    <title>Error 502 (Bad Gateway)!!1</title>
+    <p><b>502.</b> <ins>That’s an error.</ins>
+    <p>The server encountered a temporary error and could not complete your request.<p>Please try again in 30 seconds.  <ins>That’s all we know.</ins>
+
+    """
+}

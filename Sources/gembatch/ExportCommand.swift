@@ -1,0 +1,53 @@
+import Foundation
+import ArgumentParser
+import GemBatchCore
+
+extension ExportOptions.Format: ExpressibleByArgument {}
+
+/// `gembatch export`: one row per job, in input order.
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write one row per job (input order): JSONL, CSV or a Gemini Batch Mode results file.")
+
+  @Option(help: "The store file.") var db = "gembatch.sqlite"
+  @Option(name: .customLong("run"), help: "Only jobs of this run.") var runID: Int?
+  @Option(help: "jsonl, csv or batch.") var format: ExportOptions.Format = .jsonl
+  @Option(help: "Write here instead of standard output.") var out: String?
+  @Flag(help: "Spread the top-level fields of parsed JSON answers into json.<key> columns.") var flatten = false
+  @Flag(help: "Include thought summaries.") var includeThoughts = false
+  @Flag(help: "Include function calls.") var includeFunctionCalls = false
+  @Flag(help: "Include grounding sources and search queries.") var includeGrounding = false
+  @Flag(help: "Include the raw response (SSE streams merged into one response).") var includeRaw = false
+
+  func run() throws {
+    let options = ExportOptions(
+      format: format, runID: runID, flatten: flatten, includeThoughts: includeThoughts,
+      includeFunctionCalls: includeFunctionCalls, includeGrounding: includeGrounding, includeRawResponse: includeRaw)
+    try CommandFailure.mapping {
+      _ = try ReportRunner.export(.init(database: db, options: options, outPath: out))
+    }
+  }
+}
+
+/// Maps core errors to exit codes: bad input (file, run, price table) → 2, other failures → 1.
+enum CommandFailure {
+  static func mapping<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as ReportError {
+      printError("gembatch: \(e.description)")
+      throw ExitCode(e.code == .writeFailed ? ExitStatus.someFailed : ExitStatus.badInput)
+    } catch let e as PriceTableError {
+      printError("gembatch: \(e.description)")
+      throw ExitCode(ExitStatus.badInput)
+    }
+  }
+
+  static func printError(_ s: String) {
+    var err = StandardError()
+    print(s, to: &err)
+  }
+}
+
+struct StandardError: TextOutputStream {
+  mutating func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+
+@testable import GeminiAPI
+
+struct ErrorClassificationTests {
+  func envelope(_ code: Int, _ status: String, details: String = "") -> Data {
+    let d = details.isEmpty ? "" : ",\"details\":[\(details)]"
+    return Data("{\"error\":{\"code\":\(code),\"message\":\"m\",\"status\":\"\(status)\"\(d)}}".utf8)
+  }
+
+  @Test func rateLimitedWithRetryInfo() {
+    let e = GeminiError.fromHTTP(
+      status: 429,
+      body: envelope(429, "RESOURCE_EXHAUSTED", details: #"{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.5s"}"#))
+    #expect(e.errorClass == .rateLimited(suggestedDelay: .milliseconds(1500), daily: false, quotaId: nil))
+    #expect(e.errorClass.isRetryable && e.errorClass.name == "rate_limited")
+  }
+
+  @Test func perDayQuotaIsDaily() {
+    let q = #"{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"m","quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]}"#
+    let e = GeminiError.fromHTTP(status: 429, body: envelope(429, "RESOURCE_EXHAUSTED", details: q))
+    guard case .rateLimited(_, let daily, let id) = e.errorClass else {
+      Issue.record("not rate limited: \(e.errorClass)")
+      return
+    }
+    #expect(daily && id == "GenerateRequestsPerDayPerProjectPerModel-FreeTier")
+    #expect(!e.errorClass.isRetryable && e.errorClass.name == "rate_limited_daily")
+    #expect(e.body?.quotaViolations.first?.quotaClass == .requestsPerDay)
+  }
+
+  @Test(arguments: [
+    ("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", QuotaClass.requestsPerMinute),
+    ("GenerateContentInputTokensPerModelPerMinute-FreeTier", .tokensPerMinute),
+    ("GenerateContentPaidTierInputTokensPerModelPerMinute", .tokensPerMinute),
+    ("GenerateRequestsPerDayPerProjectPerModel-FreeTier", .requestsPerDay),
+    ("SomethingElse", .unknown),
+  ])
+  func quotaClasses(id: String, expected: QuotaClass) {
+    #expect(QuotaClass(quotaId: id) == expected)
+  }
+
+  @Test func resourceExhaustedAs503IsRateLimited() {
+    let e = GeminiError.fromHTTP(status: 503, body: envelope(503, "RESOURCE_EXHAUSTED"))
+    #expect(e.errorClass == .rateLimited(suggestedDelay: nil, daily: false, quotaId: nil))
+  }
+
+  @Test(arguments: [503, 500, 502, 504, 408])
+  func transientStatuses(status: Int) {
+    let e = GeminiError.fromHTTP(status: status, body: envelope(status, status == 503 ? "UNAVAILABLE" : "INTERNAL"))
+    #expect(e.errorClass == .transient(suggestedDelay: nil))
+    // Without any body too.
+    #expect(GeminiError.fromHTTP(status: status, body: Data()).errorClass.isRetryable)
+  }
+
+  @Test(arguments: [400, 401, 403, 404, 409])
+  func permanentStatuses(status: Int) {
+    let e = GeminiError.fromHTTP(status: status, body: envelope(status, "INVALID_ARGUMENT"))
+    #expect(e.errorClass == .permanent && !e.errorClass.isRetryable)
+  }
+
+  @Test func htmlFromAProxyKeepsAShortTagFreeExcerpt() {
+    let html = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{}</style></head><body><h1>Bad Gateway</h1><p>" + String(repeating: "x", count: 5000) + "</p></body></html>"
+    let e = GeminiError.fromHTTP(status: 502, body: Data(html.utf8))
+    #expect(e.code == .httpStatus && e.httpStatus == 502 && e.body == nil)
+    #expect(e.detail == "HTTP 502 with a non-JSON body: 502 Bad Gateway")
+    #expect(!e.description.contains("<") && e.description.count < 240)
+    #expect(e.errorClass == .transient(suggestedDelay: nil))
+    let noTitle = GeminiError.fromHTTP(status: 502, body: Data(("<html><body><p>" + String(repeating: "word ", count: 100) + "</p></body></html>").utf8))
+    #expect(!noTitle.detail.contains("<") && noTitle.detail.count <= 200 && noTitle.detail.hasSuffix("…"))
+  }
+
+  @Test func retryAfterVersusRetryInfoTheLongerWins() {
+    let body = envelope(429, "RESOURCE_EXHAUSTED", details: #"{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"26s"}"#)
+    #expect(GeminiError.fromHTTP(status: 429, body: body, retryAfter: .seconds(30)).suggestedDelay == .seconds(30))
+    #expect(GeminiError.fromHTTP(status: 429, body: body, retryAfter: .seconds(5)).suggestedDelay == .seconds(26))
+    #expect(GeminiError.fromHTTP(status: 503, body: Data(), retryAfter: .seconds(7)).suggestedDelay == .seconds(7))
+    #expect(GeminiError.fromHTTP(status: 503, body: Data()).suggestedDelay == nil)
+  }
+
+  @Test func durationAndRetryAfterParsing() {
+    #expect(RetryInfo.parseDuration("53s") == .seconds(53))
+    #expect(RetryInfo.parseDuration("53.016342224s") == .milliseconds(53016))
+    #expect(RetryInfo.parseDuration("53") == nil && RetryInfo.parseDuration("-1s") == nil && RetryInfo.parseDuration("xs") == nil)
+    #expect(GeminiClient.parseRetryAfter("120") == .seconds(120))
+    #expect(GeminiClient.parseRetryAfter(" 2.5 ") == .milliseconds(2500))
+    #expect(GeminiClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == nil)
+    #expect(GeminiClient.parseRetryAfter("-3") == nil)
+  }
+
+  @Test func transportErrorsAreClassified() {
+    #expect(GeminiError(code: .timeout, detail: "t").errorClass == .transient(suggestedDelay: nil))
+    #expect(GeminiError(code: .truncated, detail: "t").errorClass.isRetryable)
+    #expect(GeminiError(code: .malformedBody, detail: "t").errorClass.isRetryable)
+    #expect(GeminiError(code: .invalidRequest, detail: "t").errorClass == .permanent)
+  }
+
+  @Test func malformed200Bodies() {
+    let d = JSONDecoder()
+    #expect(GeminiClient.decodeResponse(Data("<html>hi</html>".utf8), status: 200, decoder: d).failure?.code == .malformedBody)
+    #expect(GeminiClient.decodeResponse(Data("[1,2]".utf8), status: 200, decoder: d).failure?.code == .malformedBody)
+    #expect(GeminiClient.decodeResponse(Data(), status: 200, decoder: d).failure?.code == .malformedBody)
+    #expect(GeminiClient.decodeResponse(Data("{\"candidates\":5}".utf8), status: 200, decoder: d).failure?.code == .malformedBody)
+    #expect(GeminiClient.decodeResponse(Data("{\"candidates\":[]}".utf8), status: 200, decoder: d).success != nil)
+  }
+}
+
+struct ThinkingRulesTests {
+  func errors(_ model: String, budget: Int? = nil, level: String? = nil) -> [String] {
+    ThinkingRules.check(model: model, config: ThinkingConfig(thinkingBudget: budget, thinkingLevel: level))
+      .filter { $0.severity == .error }.map(\.message)
+  }
+
+  @Test(arguments: [
+    ("gemini-2.5-pro", 128, true), ("gemini-2.5-pro", 32768, true), ("gemini-2.5-pro", 127, false),
+    ("gemini-2.5-pro", 32769, false), ("gemini-2.5-pro", 0, false), ("gemini-2.5-pro", -1, true),
+    ("gemini-2.5-flash", 0, true), ("gemini-2.5-flash", 24576, true), ("gemini-2.5-flash", 24577, false),
+    ("gemini-2.5-flash", -1, true), ("gemini-2.5-flash", -2, false),
+    ("gemini-2.5-flash-lite", 0, true), ("gemini-2.5-flash-lite", 512, true), ("gemini-2.5-flash-lite", 511, false),
+    ("gemini-2.5-flash-lite", 100, false), ("gemini-2.5-flash-lite", 24576, true), ("gemini-2.5-flash-lite", 24577, false),
+    ("models/gemini-2.5-flash-preview-05-20", 1000, true),
+  ])
+  func budgetRanges(model: String, budget: Int, ok: Bool) {
+    #expect(errors(model, budget: budget).isEmpty == ok, "\(model) budget \(budget)")
+  }
+
+  @Test func proCannotDisableThinking() {
+    #expect(errors("gemini-2.5-pro", budget: 0).first?.contains("cannot be disabled") == true)
+  }
+
+  @Test func levelOn25NamesThinkingBudget() {
+    let e = errors("gemini-2.5-flash", level: "LOW")
+    #expect(e.count == 1 && e[0].contains("thinkingBudget"))
+  }
+
+  @Test func budgetOn3NamesThinkingLevel() {
+    let e = errors("gemini-3-pro-preview", budget: 1024)
+    #expect(e.count == 1 && e[0].contains("thinkingLevel"))
+  }
+
+  @Test func levelsPerGemini3Model() {
+    #expect(errors("gemini-3-pro-preview", level: "MEDIUM").first?.contains("MEDIUM") == true)
+    #expect(errors("gemini-3-pro-preview", level: "low").isEmpty && errors("gemini-3-pro-preview", level: "HIGH").isEmpty)
+    #expect(errors("gemini-3-pro-preview", level: "MINIMAL").count == 1)
+    for l in ["MINIMAL", "LOW", "MEDIUM", "High"] { #expect(errors("gemini-3-flash-preview", level: l).isEmpty) }
+    #expect(errors("gemini-3-flash-preview", level: "EXTREME").count == 1)
+  }
+
+  @Test func bothSetIsAnError() {
+    #expect(errors("gemini-2.5-flash", budget: 100, level: "LOW").count == 1)
+    #expect(errors("gemini-3-pro-preview", budget: 100, level: "LOW").first?.contains("both") == true)
+  }
+
+  @Test func unknownModelPassesWithAWarning() {
+    let f = ThinkingRules.check(model: "some-future-model", config: ThinkingConfig(thinkingBudget: 99))
+    #expect(f.count == 1 && f[0].severity == .warning)
+    #expect(ThinkingRules.check(model: "gemini-2.0-flash", config: ThinkingConfig(thinkingBudget: 10)).first?.severity == .error)
+    #expect(ThinkingRules.check(model: "gemini-2.5-pro", config: nil).isEmpty)
+    #expect(ThinkingRules.check(model: "gemini-2.5-pro", config: ThinkingConfig(includeThoughts: true)).isEmpty)
+  }
+}
+
+struct SHA256Tests {
+  @Test func knownVectors() {
+    #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    #expect(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  }
+
+  @Test func incrementalEqualsOneShot() {
+    let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+    var h = SHA256()
+    h.update(bytes[..<63])
+    h.update(bytes[63..<64])
+    h.update(bytes[64...])
+    #expect(h.finalize().map { String(format: "%02x", $0) }.joined() == SHA256.hex(bytes))
+  }
+}

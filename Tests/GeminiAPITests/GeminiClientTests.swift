@@ -1,0 +1,342 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import GeminiAPI
+
+/// The client against a real loopback server (raw HTTP, port 0).
+struct GeminiClientTests {
+  static let key = "AIza-TEST-KEY-0123456789"
+  static let okBody = #"{"candidates":[{"content":{"role":"model","parts":[{"text":"Hello"}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":1,"totalTokenCount":4},"modelVersion":"gemini-2.5-flash"}"#
+  static let quick = GeminiClient.Timeouts(connect: .seconds(2), read: .seconds(5), total: .seconds(10))
+  static let requestBody = Data(#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]}]}"#.utf8)
+
+  func withClient<T>(
+    _ server: ScriptedServer, auth: Endpoint.Auth = .googApiKey, timeouts: GeminiClient.Timeouts = quick,
+    _ body: (GeminiClient) async throws -> T
+  ) async throws -> T {
+    let endpoint = Endpoint(name: "test", baseURL: server.baseURL + "/", auth: auth, apiKey: Self.key)
+    return try await GeminiClient.withGeminiClient(endpoint: endpoint, timeouts: timeouts, maxConnections: 4, body)
+  }
+
+  func expectNoKey(_ e: Exchange, sourceLocation: SourceLocation = #_sourceLocation) {
+    if let error = e.error {
+      #expect(!error.description.contains(Self.key), sourceLocation: sourceLocation)
+      #expect(!error.detail.contains("Hi"), sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test(arguments: [Endpoint.Auth.googApiKey, .bearer])
+  func authArrivesAsAHeaderAndTheBodyUnchanged(auth: Endpoint.Auth) async throws {
+    try await ScriptedServer.with({ _ in [.write(Raw.response(body: Self.okBody))] }) { server in
+      let e = try await withClient(server, auth: auth) { await $0.generateContent(model: "gemini-2.5-flash", body: Self.requestBody) }
+      #expect(e.httpStatus == 200 && e.error == nil)
+      #expect(e.response?.answerText == "Hello")
+      #expect(e.rawBody == Data(Self.okBody.utf8))
+      #expect(!e.streamed && e.eventCount == 0)
+      let ttfb = try #require(e.timeToFirstByte)
+      #expect(ttfb <= e.latency && e.latency > .zero)
+      let r = try #require(server.requests.first)
+      #expect(r.requestLine == "POST /v1beta/models/gemini-2.5-flash:generateContent HTTP/1.1")
+      #expect(r.body == Self.requestBody)
+      #expect(r.header("content-type") == "application/json")
+      switch auth {
+      case .googApiKey:
+        #expect(r.header("x-goog-api-key") == Self.key && r.header("authorization") == nil)
+      case .bearer:
+        #expect(r.header("authorization") == "Bearer \(Self.key)" && r.header("x-goog-api-key") == nil)
+      }
+      #expect(!r.requestLine.contains(Self.key))
+    }
+  }
+
+  @Test func typedRequestConvenienceEncodesTheRequest() async throws {
+    try await ScriptedServer.with({ _ in [.write(Raw.response(body: Self.okBody))] }) { server in
+      let request = GenerateContentRequest(contents: [.user("Hi")], generationConfig: GenerationConfig(maxOutputTokens: 5))
+      let e = try await withClient(server) { await $0.generateContent(model: "models/gemini-2.5-flash", request: request) }
+      #expect(e.response?.usageMetadata?.totalTokenCount == 4)
+      let sent = try WireJSON.decode(GenerateContentRequest.self, from: try #require(server.requests.first).body)
+      #expect(sent == request)
+      #expect(server.requests.first?.path == "/v1beta/models/gemini-2.5-flash:generateContent")
+    }
+  }
+
+  @Test func rateLimitWithRetryInfoAndRetryAfter() async throws {
+    let body = #"{"error":{"code":429,"message":"You exceeded your current quota","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"26s"}]}}"#
+    try await ScriptedServer.with({ _ in
+      [.write(Raw.response(status: 429, reason: "Too Many Requests", headers: ["retry-after: 30"], body: body))]
+    }) { server in
+      let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.httpStatus == 429 && e.retryAfter == .seconds(30))
+      let error = try #require(e.error)
+      #expect(error.code == .httpStatus && error.apiStatus == "RESOURCE_EXHAUSTED")
+      #expect(error.errorClass == .rateLimited(suggestedDelay: .seconds(30), daily: false, quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"))
+      #expect(e.rawBody == Data(body.utf8))
+      expectNoKey(e)
+    }
+  }
+
+  @Test func serverErrorsAndAProxyPage() async throws {
+    let overloaded = #"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#
+    let html = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+    try await ScriptedServer.with({ r in
+      r.path.contains("busy")
+        ? [.write(Raw.response(status: 503, reason: "Service Unavailable", body: overloaded))]
+        : [.write(Raw.response(status: 502, reason: "Bad Gateway", contentType: "text/html", body: html))]
+    }) { server in
+      try await withClient(server) { client in
+        let busy = await client.generateContent(model: "busy", body: Self.requestBody)
+        #expect(busy.error?.errorClass == .transient(suggestedDelay: nil))
+        #expect(busy.error?.detail == "The model is overloaded. Please try again later.")
+        let proxy = await client.generateContent(model: "other", body: Self.requestBody)
+        #expect(proxy.httpStatus == 502 && proxy.error?.code == .httpStatus && proxy.error?.body == nil)
+        #expect(proxy.error?.detail == "HTTP 502 with a non-JSON body: 502 Bad Gateway")
+        #expect(proxy.rawBody == Data(html.utf8))
+        expectNoKey(busy)
+        expectNoKey(proxy)
+      }
+    }
+  }
+
+  @Test func okStatusWithANonJSONBodyIsMalformed() async throws {
+    try await ScriptedServer.with({ _ in [.write(Raw.response(contentType: "text/plain", body: "upstream says hi"))] }) { server in
+      let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.httpStatus == 200 && e.error?.code == .malformedBody)
+      #expect(e.error?.errorClass.isRetryable == true)
+      #expect(e.rawBody == Data("upstream says hi".utf8))
+    }
+  }
+
+  @Test func errorEnvelopeWithOkStatusIsAnError() async throws {
+    let body = #"{"error":{"code":500,"message":"internal","status":"INTERNAL"}}"#
+    try await ScriptedServer.with({ _ in [.write(Raw.response(body: body))] }) { server in
+      let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.httpStatus == 200 && e.error?.code == .httpStatus && e.error?.httpStatus == 500)
+      #expect(e.error?.errorClass == .transient(suggestedDelay: nil))
+    }
+  }
+
+  @Test func aStalledBodyHitsTheReadTimeout() async throws {
+    let full = Raw.response(body: Self.okBody)
+    try await ScriptedServer.with({ _ in [.write(full.prefix(full.count - 20)), .pause(.seconds(5))] }) { server in
+      let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .milliseconds(300), total: .seconds(10))
+      let started = ContinuousClock.now
+      let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(ContinuousClock.now - started < .seconds(3))
+      #expect(e.error?.code == .timeout)
+      // Under load the timeout may fire before the head is handed over; either way what arrived is kept.
+      #expect(e.httpStatus == nil || e.httpStatus == 200)
+      #expect(e.rawBody.count <= Self.okBody.utf8.count - 20)
+      expectNoKey(e)
+    }
+  }
+
+  @Test func aServerThatNeverAnswersHitsTheReadTimeout() async throws {
+    try await ScriptedServer.with({ _ in [.pause(.seconds(5))] }) { server in
+      let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .milliseconds(300), total: .seconds(10))
+      let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.error?.code == .timeout && e.httpStatus == nil && e.timeToFirstByte == nil)
+    }
+  }
+
+  @Test func aDribblingBodyHitsTheTotalTimeout() async throws {
+    // A byte every 100 ms never trips the read timeout; the total timeout ends it.
+    let full = Raw.response(body: Self.okBody)
+    let head = full.prefix(full.count - Self.okBody.utf8.count)
+    var steps: [ScriptedServer.Step] = [.write(head)]
+    for byte in Self.okBody.utf8 { steps += [.write(Data([byte])), .pause(.milliseconds(100))] }
+    try await ScriptedServer.with({ [steps] _ in steps }) { server in
+      let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .seconds(2), total: .milliseconds(600))
+      let started = ContinuousClock.now
+      let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(ContinuousClock.now - started < .seconds(3))
+      #expect(e.error?.code == .timeout && e.httpStatus == 200)
+      #expect(e.rawBody.count > 0 && e.rawBody.count < Self.okBody.utf8.count)
+    }
+  }
+
+  @Test func aConnectionClosedMidBodyIsTruncated() async throws {
+    let full = Raw.response(body: Self.okBody)
+    try await ScriptedServer.with({ _ in [.write(full.prefix(full.count - 30)), .pause(.milliseconds(50)), .close] }) { server in
+      let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.error?.code == .truncated && e.httpStatus == 200)
+      #expect(e.rawBody == Data(Self.okBody.utf8).prefix(Self.okBody.utf8.count - 30))
+      #expect(e.error?.errorClass.isRetryable == true)
+    }
+  }
+
+  @Test func aConnectionClosedBeforeAnswerIsLost() async throws {
+    try await ScriptedServer.with({ _ in [.close] }) { server in
+      let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.error?.code == .connectionLost && e.httpStatus == nil)
+      expectNoKey(e)
+    }
+  }
+
+  @Test func aClosedPortIsAConnectError() async throws {
+    let port = try await ScriptedServer.closedPort()
+    let endpoint = Endpoint(name: "test", baseURL: "http://127.0.0.1:\(port)", apiKey: Self.key)
+    let timeouts = GeminiClient.Timeouts(connect: .milliseconds(300), read: .seconds(1), total: .seconds(5))
+    let e = try await GeminiClient.withGeminiClient(endpoint: endpoint, timeouts: timeouts) {
+      await $0.generateContent(model: "m", body: Self.requestBody)
+    }
+    #expect(e.error?.code == .connect && e.httpStatus == nil)
+    #expect(e.error?.errorClass.isRetryable == true)
+    expectNoKey(e)
+  }
+
+  @Test func cancellationIsReportedAsCancelled() async throws {
+    try await ScriptedServer.with({ _ in [.pause(.seconds(5))] }) { server in
+      try await withClient(server) { client in
+        let task = Task { await client.generateContent(model: "m", body: Self.requestBody) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let started = ContinuousClock.now
+        let e = await task.value
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(e.error?.code == .cancelled)
+      }
+    }
+  }
+
+  @Test func theHTTPClientIsShutDownWhenTheBodyThrows() async throws {
+    struct Boom: Error {}
+    let kept = Box<GeminiClient?>(nil)
+    await #expect(throws: Boom.self) {
+      try await GeminiClient.withGeminiClient(endpoint: Endpoint(name: "t", baseURL: "http://127.0.0.1:9", apiKey: nil)) { client in
+        kept.withLock { $0 = client }
+        throw Boom()
+      }
+    }
+    let client = try #require(kept.withLock { $0 })
+    let e = await client.generateContent(model: "m", body: Self.requestBody)
+    #expect(e.error?.code == .invalidRequest && e.error?.detail.contains("shut down") == true)
+  }
+}
+
+/// Streaming over the wire.
+@Suite(.enabled(if: Fixtures.available, Fixtures.missingMessage))
+struct GeminiClientStreamTests {
+  let client = GeminiClientTests()
+
+  /// Splits a transcript into TCP writes at awkward places: inside an event, between `\r` and `\n`.
+  static func awkwardChunks(_ d: Data) -> [Data] {
+    let cuts = [7, d.count / 3, d.count / 2 + 1, d.count - 3].filter { $0 > 0 && $0 < d.count }.sorted()
+    var out: [Data] = []
+    var start = 0
+    for c in cuts where c > start {
+      out.append(d[start..<c])
+      start = c
+    }
+    out.append(d[start...])
+    return out
+  }
+
+  @Test func sseSplitAcrossWritesWithDelays() async throws {
+    let transcript = try Fixtures.data("stream_simple_gemini-2.0-flash-exp.sse")
+    var steps: [ScriptedServer.Step] = [.write(Raw.sseHead)]
+    for piece in Self.awkwardChunks(transcript) { steps += [.write(Raw.chunk(Data(piece))), .pause(.milliseconds(120))] }
+    steps.append(.write(Raw.lastChunk))
+    try await ScriptedServer.with({ [steps] _ in steps }) { server in
+      let seen = Box<[String]>([])
+      let e = try await client.withClient(server) { c in
+        await c.streamGenerateContent(model: "gemini-2.0-flash-exp", body: GeminiClientTests.requestBody) { event in
+          seen.withLock { $0.append(event.answerText ?? "") }
+        }
+      }
+      #expect(e.error == nil)
+      #expect(e.streamed && e.eventCount == 3 && e.httpStatus == 200)
+      #expect(e.rawBody == transcript)
+      #expect(e.response?.answerText == "The capital of France is Paris.\n")
+      #expect(e.response?.usageMetadata?.promptTokenCount == 13)
+      #expect(seen.withLock { $0 }.joined() == "The capital of France is Paris.\n")
+      let ttfb = try #require(e.timeToFirstByte)
+      #expect(ttfb < e.latency && e.latency - ttfb >= .milliseconds(200))
+      #expect(server.requests.first?.requestLine == "POST /v1beta/models/gemini-2.0-flash-exp:streamGenerateContent?alt=sse HTTP/1.1")
+    }
+  }
+
+  @Test func sseCutBeforeTheFinalEventIsTruncated() async throws {
+    let transcript = try Fixtures.data("stream_thinking_includeThoughts_gemini-2.5-pro.sse")
+    let cut = try StreamFixtureTests.droppingLastEvent(transcript)
+    for abrupt in [false, true] {
+      let steps: [ScriptedServer.Step] = [.write(Raw.sseHead), .write(Raw.chunk(cut)), .pause(.milliseconds(20))]
+        + (abrupt ? [.close] : [.write(Raw.lastChunk)])
+      try await ScriptedServer.with({ _ in steps }) { server in
+        let e = try await client.withClient(server) {
+          await $0.streamGenerateContent(model: "m", body: GeminiClientTests.requestBody)
+        }
+        #expect(e.error?.code == .truncated, "abrupt: \(abrupt)")
+        #expect(e.rawBody == cut)
+        #expect(e.eventCount == 22 && e.streamed)
+        #expect(e.error?.errorClass.isRetryable == true)
+      }
+    }
+  }
+
+  @Test func errorBodyInsideAnOkStream() async throws {
+    let first = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"par\"}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n"
+    let error = "{\n  \"error\": {\n    \"code\": 503,\n    \"message\": \"The model is overloaded. Please try again later.\",\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n"
+    let steps: [ScriptedServer.Step] = [.write(Raw.sseHead), .write(Raw.chunk(first)), .write(Raw.chunk(error)), .write(Raw.lastChunk)]
+    try await ScriptedServer.with({ _ in steps }) { server in
+      let e = try await client.withClient(server) {
+        await $0.streamGenerateContent(model: "m", body: GeminiClientTests.requestBody)
+      }
+      #expect(e.httpStatus == 200 && e.eventCount == 1)
+      #expect(e.error?.code == .httpStatus && e.error?.httpStatus == 503 && e.error?.apiStatus == "UNAVAILABLE")
+      #expect(e.error?.errorClass == .transient(suggestedDelay: nil))
+      #expect(e.rawBody == Data((first + error).utf8))
+    }
+  }
+
+  @Test func httpErrorOnTheStreamEndpoint() async throws {
+    let body = #"{"error":{"code":400,"message":"Thinking level is not supported for this model.","status":"INVALID_ARGUMENT"}}"#
+    try await ScriptedServer.with({ _ in [.write(Raw.response(status: 400, reason: "Bad Request", body: body))] }) { server in
+      let e = try await client.withClient(server) {
+        await $0.streamGenerateContent(model: "m", body: GeminiClientTests.requestBody)
+      }
+      #expect(e.httpStatus == 400 && e.error?.errorClass == .permanent)
+      #expect(e.error?.detail == "Thinking level is not supported for this model.")
+      #expect(e.rawBody == Data(body.utf8) && e.streamed)
+    }
+  }
+
+  @Test func streamEventsSequence() async throws {
+    let transcript = try Fixtures.data("stream_usage_cumulative_gemini-2.5-flash.sse")
+    try await ScriptedServer.with({ _ in [.write(Raw.sseHead), .write(Raw.chunk(transcript)), .write(Raw.lastChunk)] }) { server in
+      let texts = try await client.withClient(server) { c in
+        var texts: [String] = []
+        for try await event in c.streamEvents(model: "m", request: GenerateContentRequest(contents: [.user("count")])) {
+          texts.append(event.answerText ?? "")
+        }
+        return texts
+      }
+      #expect(texts.count == 3)
+      #expect(texts.joined() == (1...30).map(String.init).joined(separator: "\n"))
+    }
+  }
+
+  @Test func streamEventsThrowsOnACutStream() async throws {
+    let transcript = try Fixtures.data("stream_usage_cumulative_gemini-2.5-flash.sse")
+    let cut = try StreamFixtureTests.droppingLastEvent(transcript)
+    try await ScriptedServer.with({ _ in [.write(Raw.sseHead), .write(Raw.chunk(cut)), .write(Raw.lastChunk)] }) { server in
+      let (count, error) = try await client.withClient(server) { c in
+        var count = 0
+        do {
+          for try await _ in c.streamEvents(model: "m", request: GenerateContentRequest(contents: [.user("count")])) { count += 1 }
+          return (count, GeminiError?.none)
+        } catch let e as GeminiError {
+          return (count, e)
+        }
+      }
+      #expect(count == 2 && error?.code == .truncated)
+    }
+  }
+}
+
+/// A lock-protected value that escaping closures can share.
+final class Box<Value: Sendable>: Sendable {
+  private let m: Mutex<Value>
+  init(_ v: Value) { m = Mutex(v) }
+  func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { m.withLock { body(&$0) } }
+}

@@ -1,0 +1,211 @@
+"""Points Google's own Python SDK (google-genai) at a running `gembatch mock` and checks that it
+parses everything: generate, stream, JSON mode with a schema, function calling, search grounding,
+thinking, countTokens, list models, a 404, and a 429 that the SDK's retry recovers from.
+
+Usage: python sdk-check.py http://127.0.0.1:PORT
+Exit 0 when every check passed; prints one line per check.
+"""
+
+import json
+import sys
+import urllib.request
+
+from google import genai
+from google.genai import errors, types
+from pydantic import BaseModel
+
+BASE = sys.argv[1].rstrip("/")
+FAILED = []
+
+
+def check(name):
+    def wrap(fn):
+        try:
+            fn()
+            print(f"ok    {name}")
+        except Exception as e:  # noqa: BLE001 - report every failure and go on
+            FAILED.append(name)
+            print(f"FAIL  {name}: {type(e).__name__}: {e}")
+        return fn
+
+    return wrap
+
+
+def stats():
+    with urllib.request.urlopen(BASE + "/mock/stats") as r:
+        return json.load(r)
+
+
+client = genai.Client(api_key="sdk-check-key", http_options=types.HttpOptions(base_url=BASE))
+retrying = genai.Client(
+    api_key="sdk-check-key",
+    http_options=types.HttpOptions(
+        base_url=BASE,
+        retry_options=types.HttpRetryOptions(attempts=3, initial_delay=0.2, max_delay=1.0),
+    ),
+)
+
+
+@check("generate_content (text, usage)")
+def _():
+    r = client.models.generate_content(model="gemini-2.5-flash", contents="Say hello")
+    assert r.text and r.text.startswith("Mock answer"), r.text
+    u = r.usage_metadata
+    assert u.total_token_count == u.prompt_token_count + u.candidates_token_count + (u.thoughts_token_count or 0)
+    assert r.candidates[0].finish_reason == types.FinishReason.STOP
+    assert r.model_version == "gemini-2.5-flash" and r.response_id
+
+
+@check("generate_content_stream (SSE)")
+def _():
+    chunks = list(client.models.generate_content_stream(model="gemini-2.5-flash", contents="Stream a story"))
+    assert len(chunks) >= 2, len(chunks)
+    text = "".join(c.text or "" for c in chunks)
+    assert text.startswith("Mock answer"), text
+    assert chunks[-1].candidates[0].finish_reason == types.FinishReason.STOP
+    assert all(c.usage_metadata is not None for c in chunks)
+
+
+class Invoice(BaseModel):
+    number: str
+    total: float
+    lines: list[str]
+
+
+@check("JSON mode with response_schema (pydantic) -> parsed")
+def _():
+    r = client.models.generate_content(
+        model="gemini-2.5-flash",
+        contents="Extract the invoice",
+        config=types.GenerateContentConfig(response_mime_type="application/json", response_schema=Invoice),
+    )
+    assert isinstance(r.parsed, Invoice), r.text
+
+
+@check("JSON mode with response_json_schema")
+def _():
+    schema = {
+        "type": "object",
+        "properties": {"day": {"type": "string", "format": "date"}, "kind": {"enum": ["a", "b"]}},
+        "required": ["day", "kind"],
+    }
+    r = client.models.generate_content(
+        model="gemini-2.5-flash",
+        contents="Pick a day",
+        config=types.GenerateContentConfig(response_mime_type="application/json", response_json_schema=schema),
+    )
+    v = json.loads(r.text)
+    assert v["kind"] in ("a", "b") and len(v["day"]) == 10, v
+
+
+@check("function calling (mode ANY)")
+def _():
+    decl = types.FunctionDeclaration(
+        name="get_weather",
+        description="Weather for a city",
+        parameters=types.Schema(
+            type=types.Type.OBJECT,
+            properties={"city": types.Schema(type=types.Type.STRING), "days": types.Schema(type=types.Type.INTEGER)},
+            required=["city"],
+        ),
+    )
+    r = client.models.generate_content(
+        model="gemini-3-flash-preview",
+        contents="What's the weather in Paris?",
+        config=types.GenerateContentConfig(
+            tools=[types.Tool(function_declarations=[decl])],
+            tool_config=types.ToolConfig(function_calling_config=types.FunctionCallingConfig(mode="ANY")),
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+        ),
+    )
+    calls = r.function_calls
+    assert calls and calls[0].name == "get_weather" and isinstance(calls[0].args.get("city"), str), calls
+    assert r.candidates[0].content.parts[0].thought_signature, "no thought signature"
+    # google-genai does not map finishMessage onto Candidate (checked with 3.6.1); the raw body has it.
+    assert r.candidates[0].finish_reason == types.FinishReason.STOP
+
+
+@check("google_search grounding")
+def _():
+    r = client.models.generate_content(
+        model="gemini-2.5-pro",
+        contents="Who won the match yesterday?",
+        config=types.GenerateContentConfig(tools=[types.Tool(google_search=types.GoogleSearch())]),
+    )
+    g = r.candidates[0].grounding_metadata
+    assert g.grounding_chunks and g.grounding_chunks[0].web.uri.startswith("https://vertexaisearch.cloud.google.com/")
+    assert g.grounding_supports and g.web_search_queries and g.search_entry_point.rendered_content
+    assert r.usage_metadata.tool_use_prompt_token_count > 0
+
+
+@check("thinking with include_thoughts")
+def _():
+    r = client.models.generate_content(
+        model="gemini-2.5-pro",
+        contents="Think first",
+        config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(include_thoughts=True, thinking_budget=512)),
+    )
+    parts = r.candidates[0].content.parts
+    assert parts[0].thought is True and parts[1].thought_signature
+    assert r.usage_metadata.thoughts_token_count > 0
+
+
+@check("count_tokens")
+def _():
+    r = client.models.count_tokens(model="gemini-2.5-flash", contents="abcdefgh")
+    assert r.total_tokens == 2, r
+
+
+@check("models.list")
+def _():
+    names = [m.name for m in client.models.list()]
+    assert "models/gemini-2.5-flash" in names, names
+
+
+@check("unknown model -> ClientError 404")
+def _():
+    try:
+        client.models.generate_content(model="gemini-9-nope", contents="x")
+    except errors.ClientError as e:
+        assert e.code == 404 and e.status == "NOT_FOUND", (e.code, e.status)
+    else:
+        raise AssertionError("no error")
+
+
+@check("thinking level on 2.5 -> ClientError 400")
+def _():
+    try:
+        client.models.generate_content(
+            model="gemini-2.5-flash",
+            contents="x",
+            config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_level="LOW")),
+        )
+    except errors.ClientError as e:
+        assert e.code == 400 and "Thinking level is not supported" in e.message, e.message
+    else:
+        raise AssertionError("no error")
+
+
+@check("429 then success through HttpRetryOptions")
+def _():
+    before = stats()["byStatus"].get("429", 0)
+    r = retrying.models.generate_content(model="gemini-2.5-flash", contents="retry me [[mock:rate-limited*1]]")
+    assert r.text
+    after = stats()["byStatus"].get("429", 0)
+    assert after == before + 1, (before, after)
+
+
+@check("503 without retry -> ServerError")
+def _():
+    try:
+        client.models.generate_content(model="gemini-2.5-flash", contents="[[mock:overloaded]]")
+    except errors.ServerError as e:
+        assert e.code == 503 and e.status == "UNAVAILABLE"
+    else:
+        raise AssertionError("no error")
+
+
+if FAILED:
+    print(f"{len(FAILED)} check(s) failed")
+    sys.exit(1)
+print("all SDK checks passed")

@@ -174,7 +174,7 @@ struct JobLineParser {
       fields["systemInstruction"] = d.stringValue.map(Self.textContent) ?? d
     }
     for k in ["tools", "toolConfig", "safetySettings", "systemInstruction", "contents"] {
-      if let v = fields[k] { fields[k] = JobKeys.normalizeRequestPart(v) }
+      if let v = fields[k] { fields[k] = JobKeys.normalizeRequestPart(k, v) }
     }
 
     // generationConfig: defaults under the job's, schemas resolved, JSON mode, thinking rules.

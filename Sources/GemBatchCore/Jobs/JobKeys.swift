@@ -50,6 +50,21 @@ enum JobKeys {
   /// Request parts (contents, tools, toolConfig, safetySettings, systemInstruction), camelCased
   /// with the user's own names (schema properties, function arguments) kept as written.
   static func normalizeRequestPart(_ key: String, _ v: JSONValue) -> JSONValue {
-    WireKeys.camelCased(.object(JSONObject([(key, v)])))[key] ?? v
+    guard hasSnakeKey(v) else { return v }
+    return WireKeys.camelCased(.object(JSONObject([(key, v)])))[key] ?? v
+  }
+
+  /// Whether any object key below `v` has an underscore: most lines have none, and then the
+  /// full normalisation (which knows the wire model) is skipped.
+  static func hasSnakeKey(_ v: JSONValue) -> Bool {
+    switch v {
+    case .object(let o):
+      for (k, x) in o {
+        if k.utf8.contains(UInt8(ascii: "_")) || hasSnakeKey(x) { return true }
+      }
+      return false
+    case .array(let a): return a.contains(where: hasSnakeKey)
+    default: return false
+    }
   }
 }

@@ -173,7 +173,7 @@ struct JobLineParser {
     if fields["systemInstruction"] == nil, let d = defaults.systemInstruction {
       fields["systemInstruction"] = d.stringValue.map(Self.textContent) ?? d
     }
-    for k in ["tools", "toolConfig", "safetySettings", "systemInstruction", "contents"] {
+    for k in ["tools", "toolConfig", "safetySettings", "systemInstruction"] + (o["prompt"] == nil ? ["contents"] : []) {
       if let v = fields[k] { fields[k] = JobKeys.normalizeRequestPart(k, v) }
     }
 

@@ -176,3 +176,19 @@ import Testing
     #expect(TokenEstimator.estimate(bodyJSON: body) == 2 + 258)
   }
 }
+
+@Suite struct JobKeysTests {
+  @Test func snakeCaseInsideRequestPartsIsCamelCasedButUserNamesKept() throws {
+    let line = #"{"id":"a","prompt":"x","tools":[{"function_declarations":[{"name":"f","parameters":{"type":"OBJECT","properties":{"user_id":{"type":"STRING"}}}}]}],"generation_config":{"response_mime_type":"application/json","thinking_config":{"thinking_budget":512}}}"#
+    let (_, jobs, errors) = JobsTestKit.one(line)
+    #expect(errors.isEmpty, "\(errors)")
+    let body = JobsTestKit.body(try #require(jobs.first))
+    let decl = body["tools"]?.arrayValue?.first?["functionDeclarations"]?.arrayValue?.first
+    #expect(decl?["parameters"]?["properties"]?["user_id"] != nil, "a user's property name is kept")
+    #expect(body["generationConfig"]?["responseMimeType"] == "application/json")
+    #expect(body["generationConfig"]?["thinkingConfig"]?["thinkingBudget"] == 512)
+    // Same request written camelCase hashes the same.
+    let camel = #"{"id":"a","prompt":"x","tools":[{"functionDeclarations":[{"name":"f","parameters":{"type":"OBJECT","properties":{"user_id":{"type":"STRING"}}}}]}],"generationConfig":{"responseMimeType":"application/json","thinkingConfig":{"thinkingBudget":512}}}"#
+    #expect(JobsTestKit.one(camel).jobs.first?.requestHash == jobs.first?.requestHash)
+  }
+}

@@ -292,4 +292,37 @@ import Testing
     #expect(reader.isReadOnly)
     #expect(throws: (any Error).self) { try reader.beginRun(RunStart(endpoint: "x", files: [], version: "t")) }
   }
+
+  @Test func adoptReleaseAndRunFilter() async throws {
+    let (store, _) = try newStore()
+    let r1 = try run(store)
+    let a = (0..<3).map { i -> Job in
+      var j = JobsTestKit.job("a\(i)", seq: i)
+      j.sourceFile = "a.jsonl"
+      return j
+    }
+    var b = JobsTestKit.job("b0", seq: 3)
+    b.sourceFile = "b.jsonl"
+    _ = try store.syncJobs(a + [b], runId: r1, retryFailed: false)
+    let w = LedgerWriter(store: store)
+    try await finish(w, store, a[0], run: r1, state: .succeeded)
+    try await finish(w, store, a[1], run: r1, state: .failed)
+    try await finish(w, store, a[2], run: r1, state: .waiting)
+    try await w.close()
+
+    // waiting until 2000: not released at 1500, released at 2000.
+    #expect(try store.releaseWaiting(now: 1500) == 0)
+    #expect(try store.releaseWaiting(now: 2000) == 1)
+
+    // Run 2 only reads b.jsonl; a.jsonl is unchanged and adopted without reading it.
+    let r2 = try run(store)
+    _ = try store.syncJobs([b], runId: r2, retryFailed: false)
+    #expect(try store.fetchRunnable(afterSeq: -1, limit: 10, runId: r2).map(\.id) == ["b0"])
+    let s = try store.adoptJobs(sourceFile: "a.jsonl", runId: r2, retryFailed: true)
+    #expect(s.unchanged == 3 && s.alreadySucceeded == 1 && s.toRun == 2 && s.failedKept == 0)
+    #expect(try store.fetchRunnable(afterSeq: -1, limit: 10, runId: r2).map(\.id) == ["a1", "a2", "b0"])
+    #expect(try store.fetchRunnable(afterSeq: -1, limit: 10, runId: r1).isEmpty)
+    let counts = try store.counts()
+    #expect(counts.succeeded == 1 && counts.pending == 3 && counts.total == 4)
+  }
 }

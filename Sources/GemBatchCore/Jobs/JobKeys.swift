@@ -4,8 +4,8 @@ import GeminiAPI
 /// `files` entries, `generationConfig` and its `thinkingConfig`). The user's own objects
 /// (schemas' property names, function arguments, metadata) are never touched.
 ///
-/// The one place where key normalisation happens: when `WireKeys.camelCased(_:)` (GeminiAPI)
-/// lands, `normalizeRequestPart` switches to it for `contents`, `tools`, `toolConfig`, ….
+/// The one place where key normalisation happens: request parts go through
+/// `WireKeys.camelCased(_:)` (GeminiAPI), which knows which objects hold user names.
 enum JobKeys {
   /// `response_mime_type` → `responseMimeType`; a key without `_` is returned as is.
   static func camelCase(_ key: String) -> String {
@@ -27,9 +27,12 @@ enum JobKeys {
     return out
   }
 
-  /// Keys of a generationConfig object (and its thinkingConfig), camelCased. Schemas inside are left alone.
+  /// Keys of a generationConfig object, its thinkingConfig and its inline schemas, camelCased.
   static func normalizeGenerationConfig(_ v: JSONValue) -> JSONValue {
     guard case .object(let o) = v else { return v }
+    if o.keys.contains(where: { $0.utf8.contains(UInt8(ascii: "_")) }) || o["thinkingConfig"] != nil {
+      return WireKeys.camelCased(["generationConfig": v])["generationConfig"] ?? v
+    }
     var out = JSONObject()
     for (k, val) in o {
       let ck = camelCase(k)
@@ -44,7 +47,24 @@ enum JobKeys {
     return .object(out)
   }
 
-  /// Request parts passed through (contents, tools, toolConfig, safetySettings, systemInstruction):
-  /// the API accepts snake_case there itself, so they are sent as written for now.
-  static func normalizeRequestPart(_ v: JSONValue) -> JSONValue { v }
+  /// Request parts (contents, tools, toolConfig, safetySettings, systemInstruction), camelCased
+  /// with the user's own names (schema properties, function arguments) kept as written.
+  static func normalizeRequestPart(_ key: String, _ v: JSONValue) -> JSONValue {
+    guard hasSnakeKey(v) else { return v }
+    return WireKeys.camelCased(.object(JSONObject([(key, v)])))[key] ?? v
+  }
+
+  /// Whether any object key below `v` has an underscore: most lines have none, and then the
+  /// full normalisation (which knows the wire model) is skipped.
+  static func hasSnakeKey(_ v: JSONValue) -> Bool {
+    switch v {
+    case .object(let o):
+      for (k, x) in o {
+        if k.utf8.contains(UInt8(ascii: "_")) || hasSnakeKey(x) { return true }
+      }
+      return false
+    case .array(let a): return a.contains(where: hasSnakeKey)
+    default: return false
+    }
+  }
 }

@@ -13,6 +13,8 @@ struct JobLineParser {
   static let fileCacheLimit = 64 << 20
   /// How many times a schema file was actually read (tests check "read once").
   private(set) var schemaReads = 0
+  private var lastJobFile = ""
+  private var lastDir = ""
 
   struct Failure: Error, Sendable {
     let code: JobError.Code
@@ -79,7 +81,11 @@ struct JobLineParser {
 
   /// Builds the request for a normalized job object. `jobFile` anchors relative paths.
   mutating func build(_ o: JSONObject, jobFile: String) throws(Failure) -> Built {
-    let dir = (jobFile as NSString).deletingLastPathComponent
+    if jobFile != lastJobFile {
+      lastJobFile = jobFile
+      lastDir = (jobFile as NSString).deletingLastPathComponent
+    }
+    let dir = lastDir
     var fields = JSONObject()  // request fields before canonical ordering
     var requestModel: String?
 
@@ -167,8 +173,8 @@ struct JobLineParser {
     if fields["systemInstruction"] == nil, let d = defaults.systemInstruction {
       fields["systemInstruction"] = d.stringValue.map(Self.textContent) ?? d
     }
-    for k in ["tools", "toolConfig", "safetySettings", "systemInstruction", "contents"] {
-      if let v = fields[k] { fields[k] = JobKeys.normalizeRequestPart(v) }
+    for k in ["tools", "toolConfig", "safetySettings", "systemInstruction"] + (o["prompt"] == nil ? ["contents"] : []) {
+      if let v = fields[k] { fields[k] = JobKeys.normalizeRequestPart(k, v) }
     }
 
     // generationConfig: defaults under the job's, schemas resolved, JSON mode, thinking rules.

@@ -1,13 +1,16 @@
 import GeminiAPI
 
-/// The basic shape checks for an output schema, before anything is sent. One function, so that
-/// `SchemaValidator.checkSchema` (branch h-mock) can replace it in one place.
+/// The shape checks for an output schema, before anything is sent: `SchemaValidator.checkSchema`
+/// (GeminiAPI, shared with the mock) first, then a few basics of its own (`required` naming a
+/// missing property, `items` as an array, an OpenAPI node without type).
 enum SchemaBasics {
   static let openAPITypes: Set<String> = ["STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"]
   static let jsonSchemaTypes: Set<String> = ["string", "number", "integer", "boolean", "array", "object", "null"]
 
   /// Problems found (empty: fine). Paths are JSON-pointer-like (`/properties/name`).
   static func check(_ schema: OutputSchema) -> [String] {
+    let shared = SchemaValidator.checkSchema(schema)
+    if !shared.isEmpty { return Array(shared.prefix(5)) }
     var out: [String] = []
     switch schema {
     case .openAPI(let v): checkOpenAPI(v, at: "", into: &out)

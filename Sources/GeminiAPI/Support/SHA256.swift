@@ -23,43 +23,36 @@ public struct SHA256: Sendable {
   public init() { buffer.reserveCapacity(64) }
 
   public mutating func update<D: Sequence>(_ data: D) where D.Element == UInt8 {
-    // Fast path for contiguous bytes (arrays, ByteBuffer views, String UTF-8): whole blocks
-    // are compressed in place instead of being copied byte by byte.
-    if data.withContiguousStorageIfAvailable({ updateContiguous($0) }) != nil { return }
+    let done: Void? = data.withContiguousStorageIfAvailable { updateContiguous($0) }
+    if done != nil { return }
     for b in data {
       buffer.append(b)
-      if buffer.count == 64 {
-        compress(buffer)
-        buffer.removeAll(keepingCapacity: true)
-      }
+      if buffer.count == 64 { compressBuffer() }
       length &+= 1
     }
   }
 
-  public mutating func update(_ s: String) { update(s.utf8) }
-
+  /// Whole 64-byte blocks are compressed straight from the caller's memory.
   private mutating func updateContiguous(_ p: UnsafeBufferPointer<UInt8>) {
-    var i = 0
+    guard var base = p.baseAddress else { return }
+    var n = p.count
+    length &+= UInt64(n)
     if !buffer.isEmpty {
-      while i < p.count, buffer.count < 64 {
-        buffer.append(p[i])
-        i += 1
-      }
-      if buffer.count == 64 {
-        compress(buffer)
-        buffer.removeAll(keepingCapacity: true)
-      }
+      let take = min(64 - buffer.count, n)
+      buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: take))
+      base += take
+      n -= take
+      if buffer.count == 64 { compressBuffer() }
     }
-    while p.count - i >= 64 {
-      compress(UnsafeBufferPointer(rebasing: p[i..<(i + 64)]))
-      i += 64
+    while n >= 64 {
+      compress(base)
+      base += 64
+      n -= 64
     }
-    while i < p.count {
-      buffer.append(p[i])
-      i += 1
-    }
-    length &+= UInt64(p.count)
+    if n > 0 { buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: n)) }
   }
+
+  public mutating func update(_ s: String) { update(s.utf8) }
 
   public mutating func finalize() -> [UInt8] {
     let bitLength = length &* 8
@@ -78,35 +71,48 @@ public struct SHA256: Sendable {
     return out
   }
 
-  private mutating func compress<C: RandomAccessCollection>(_ block: C) where C.Element == UInt8, C.Index == Int {
-    var w = [UInt32](repeating: 0, count: 64)
-    for i in 0..<16 {
-      w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8
-        | UInt32(block[i * 4 + 3])
+  private mutating func compressBuffer() {
+    let block = buffer
+    buffer = []
+    block.withUnsafeBufferPointer { compress($0.baseAddress!) }
+    buffer = block
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  private mutating func compress(_ block: UnsafePointer<UInt8>) {
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+      for i in 0..<16 {
+        w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8
+          | UInt32(block[i * 4 + 3])
+      }
+      for i in 16..<64 {
+        let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
+        let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
+        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+      }
+      var (a, b, c, d, e, f, g, hh) = h
+      SHA256.k.withUnsafeBufferPointer { k in
+        for i in 0..<64 {
+          let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
+          let ch = (e & f) ^ (~e & g)
+          let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+          let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
+          let maj = (a & b) ^ (a & c) ^ (b & c)
+          let t2 = s0 &+ maj
+          hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+        }
+      }
+      h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
     }
-    for i in 16..<64 {
-      let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
-      let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
-      w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-    }
-    var (a, b, c, d, e, f, g, hh) = h
-    for i in 0..<64 {
-      let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-      let ch = (e & f) ^ (~e & g)
-      let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-      let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-      let maj = (a & b) ^ (a & c) ^ (b & c)
-      let t2 = s0 &+ maj
-      hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-    }
-    h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
   }
 
   /// Hex digest of some bytes.
   public static func hex<D: Sequence>(_ data: D) -> String where D.Element == UInt8 {
     var s = SHA256()
     s.update(data)
-    return s.finalize().map { String(format: "%02x", $0) }.joined()
+    let digits = Array("0123456789abcdef".utf8)
+    let bytes = s.finalize()
+    return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
   }
 }
 

@@ -195,6 +195,13 @@ extension JSONValue {
   }
 
   static func writeString(_ s: String, to out: inout String) {
+    // Fast path: nothing to escape (the usual case), appended whole.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      out += "\""
+      out += s
+      out += "\""
+      return
+    }
     out += "\""
     // Fast path: nothing to escape (the common case), append the whole string at once.
     if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {

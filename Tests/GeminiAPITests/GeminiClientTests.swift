@@ -118,11 +118,11 @@ struct GeminiClientTests {
 
   @Test func aStalledBodyHitsTheReadTimeout() async throws {
     let full = Raw.response(body: Self.okBody)
-    try await ScriptedServer.with({ _ in [.write(full.prefix(full.count - 20)), .pause(.seconds(5))] }) { server in
+    try await ScriptedServer.with({ _ in [.write(full.prefix(full.count - 20)), .pause(.seconds(30))] }) { server in
       let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .milliseconds(300), total: .seconds(10))
       let started = ContinuousClock.now
       let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
-      #expect(ContinuousClock.now - started < .seconds(3))
+      #expect(ContinuousClock.now - started < .seconds(15))  // far below the server's 30 s stall, loose for loaded machines
       #expect(e.error?.code == .timeout)
       // Under load the timeout may fire before the head is handed over; either way what arrived is kept.
       #expect(e.httpStatus == nil || e.httpStatus == 200)
@@ -132,7 +132,7 @@ struct GeminiClientTests {
   }
 
   @Test func aServerThatNeverAnswersHitsTheReadTimeout() async throws {
-    try await ScriptedServer.with({ _ in [.pause(.seconds(5))] }) { server in
+    try await ScriptedServer.with({ _ in [.pause(.seconds(30))] }) { server in
       let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .milliseconds(300), total: .seconds(10))
       let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
       #expect(e.error?.code == .timeout && e.httpStatus == nil && e.timeToFirstByte == nil)
@@ -149,7 +149,7 @@ struct GeminiClientTests {
       let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .seconds(2), total: .milliseconds(600))
       let started = ContinuousClock.now
       let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
-      #expect(ContinuousClock.now - started < .seconds(3))
+      #expect(ContinuousClock.now - started < .seconds(15))  // far below the server's 30 s stall, loose for loaded machines
       #expect(e.error?.code == .timeout && e.httpStatus == 200)
       #expect(e.rawBody.count > 0 && e.rawBody.count < Self.okBody.utf8.count)
     }
@@ -186,14 +186,14 @@ struct GeminiClientTests {
   }
 
   @Test func cancellationIsReportedAsCancelled() async throws {
-    try await ScriptedServer.with({ _ in [.pause(.seconds(5))] }) { server in
+    try await ScriptedServer.with({ _ in [.pause(.seconds(30))] }) { server in
       try await withClient(server) { client in
         let task = Task { await client.generateContent(model: "m", body: Self.requestBody) }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         let started = ContinuousClock.now
         let e = await task.value
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(15))
         #expect(e.error?.code == .cancelled)
       }
     }

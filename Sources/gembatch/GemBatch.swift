@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct GemBatch: AsyncParsableCommand {
@@ -17,6 +18,26 @@ struct GemBatch: AsyncParsableCommand {
       DiffCommand.self,
     ]
   )
+
+  /// Like ArgumentParser's `main`, but a usage error exits with 2 (bad input), the code the
+  /// rest of gembatch uses, instead of EX_USAGE (64): a cron job checks one code for bad input.
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var asyncCommand = command as? AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      let code = exitCode(for: error)
+      if code.rawValue == 64 {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(ExitStatus.badInput)
+      }
+      exit(withError: error)
+    }
+  }
 }
 
 enum GemBatchVersion {

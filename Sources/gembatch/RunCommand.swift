@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
   @Argument(help: "JSONL job files.") var files: [String]
   @Option(help: "The SQLite store.") var db = "gembatch.sqlite"
   @OptionGroup var endpointOptions: EndpointOptions
-  @OptionGroup var jobOptions: JobDefaultsOptions
+  @OptionGroup var jobOptions: JobFileOptions
 
   @Option(help: "Requests in flight at most (the limit adapts down on 429s).") var concurrency: Int?
   @Option(help: "Requests per minute per model.") var rpm: Double?
@@ -50,7 +50,8 @@ struct RunCommand: AsyncParsableCommand {
     let defaults: RunDefaults
     let configFile: RunConfigFile?
     do {
-      (defaults, configFile) = try jobOptions.resolve()
+      defaults = try jobOptions.defaults()
+      configFile = try jobOptions.config.map { try RunConfigFile.load(path: $0) }
     } catch {
       FileHandle.standardError.write(Data("gembatch: \(error)\n".utf8))
       throw ExitCode(ExitStatus.badInput)
@@ -115,35 +116,6 @@ struct RunCommand: AsyncParsableCommand {
     }
     display.finish()
     throw ExitCode(RunSummaryPrinter.print(report, db: db))
-  }
-}
-
-/// Run-wide defaults for jobs: from flags or a config file.
-struct JobDefaultsOptions: ParsableArguments {
-  @Option(help: "Default model for jobs that name none.") var model: String?
-  @Option(help: "A JSON config file: model, generationConfig, systemInstruction, limits per model, concurrency, maxAttempts.")
-  var config: String?
-  @Option(help: "Default generationConfig as JSON, merged under each job's own.") var generationConfig: String?
-  @Option(help: "Default system instruction (text).") var system: String?
-  @Flag(help: "Jobs without an id get FILE:LINE as their id.") var idFromLine = false
-
-  func resolve() throws -> (RunDefaults, RunConfigFile?) {
-    var file: RunConfigFile?
-    var defaults = RunDefaults()
-    if let config {
-      let f = try RunConfigFile.load(path: config)
-      file = f
-      defaults = f.defaults
-    }
-    if let model { defaults.model = model }
-    if let generationConfig {
-      do { defaults.generationConfig = try JSONValue.parse(generationConfig) } catch {
-        throw ValidationError("--generation-config is not valid JSON: \(error)")
-      }
-    }
-    if let system { defaults.systemInstruction = .string(system) }
-    if idFromLine { defaults.idFromLine = true }
-    return (defaults, file)
   }
 }
 

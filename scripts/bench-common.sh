@@ -25,7 +25,9 @@ peer_python() {
 build_ceiling() {
   local src="$ROOT/../shared/bench/ceiling"
   [ -d "$src" ] || { echo "bench: $src absent; the ceiling is skipped" >&2; return 1; }
-  rm -rf "$BENCH_DIR/ceiling" && cp -r "$src" "$BENCH_DIR/ceiling"
+  if [ ! -x "$BENCH_DIR/ceiling/.build/release/CeilingRunner" ]; then
+    rm -rf "$BENCH_DIR/ceiling" && cp -r "$src" "$BENCH_DIR/ceiling"
+  fi
   swift build -c release --package-path "$BENCH_DIR/ceiling" >&2
   CEILING="$BENCH_DIR/ceiling/.build/release/CeilingRunner"
 }

@@ -8,24 +8,8 @@ import GeminiAPI
 /// `WireKeys.camelCased(_:)` (GeminiAPI), which knows which objects hold user names.
 enum JobKeys {
   /// `response_mime_type` → `responseMimeType`; a key without `_` is returned as is.
-  static func camelCase(_ key: String) -> String {
-    guard key.utf8.contains(UInt8(ascii: "_")) else { return key }
-    var out = ""
-    var upper = false
-    for ch in key {
-      if ch == "_" {
-        upper = !out.isEmpty
-        continue
-      }
-      if upper {
-        out += ch.uppercased()
-        upper = false
-      } else {
-        out.append(ch)
-      }
-    }
-    return out
-  }
+  /// The same rule as the wire normaliser's, so job fields and request fields agree.
+  static func camelCase(_ key: String) -> String { WireKeys.camelCase(key) }
 
   /// Keys of a generationConfig object, its thinkingConfig and its inline schemas, camelCased.
   static func normalizeGenerationConfig(_ v: JSONValue) -> JSONValue {

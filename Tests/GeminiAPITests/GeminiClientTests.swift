@@ -146,12 +146,17 @@ struct GeminiClientTests {
     var steps: [ScriptedServer.Step] = [.write(head)]
     for byte in Self.okBody.utf8 { steps += [.write(Data([byte])), .pause(.milliseconds(100))] }
     try await ScriptedServer.with({ [steps] _ in steps }) { server in
-      let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .seconds(2), total: .milliseconds(600))
+      let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .seconds(5), total: .milliseconds(1500))
       let started = ContinuousClock.now
       let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
-      #expect(ContinuousClock.now - started < .seconds(15))  // far below the server's 30 s stall, loose for loaded machines
-      #expect(e.error?.code == .timeout && e.httpStatus == 200)
-      #expect(e.rawBody.count > 0 && e.rawBody.count < Self.okBody.utf8.count)
+      // The whole body takes over 10 s to dribble in; the total timeout ends it well before.
+      #expect(ContinuousClock.now - started < .seconds(8))
+      #expect(e.error?.code == .timeout)
+      #expect(e.rawBody.count < Self.okBody.utf8.count)
+      // On a loaded machine (CI starts every suite at once) the deadline can fire before the head
+      // is handed over; when it was, what arrived is kept.
+      #expect(e.httpStatus == nil || e.httpStatus == 200)
+      if e.httpStatus == nil { #expect(e.rawBody.isEmpty) }
     }
   }
 

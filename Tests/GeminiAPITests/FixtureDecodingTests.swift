@@ -27,6 +27,35 @@ struct FixtureDecodingTests {
     }
   }
 
+  /// The usage JSON the store keeps decodes back to the same usage, with the fields in
+  /// declaration order (JSONEncoder on Linux writes them in per-process hash order).
+  @Test(arguments: Fixtures.names(withSuffix: ".json").filter { !$0.hasPrefix("error_") && !$0.hasPrefix("stream_") })
+  func usageCompactJSONRoundTrips(name: String) throws {
+    let response = try #require(GeminiClient.decodeResponse(try Fixtures.data(name), status: 200, decoder: JSONDecoder()).success)
+    guard var u = response.usageMetadata else { return }
+    func roundTrip(_ u: UsageMetadata) throws -> UsageMetadata {
+      try JSONDecoder().decode(UsageMetadata.self, from: Data(u.compactJSON.utf8))
+    }
+    #expect(try roundTrip(u) == u)
+    // And with every field set, including strings that need escaping.
+    u.trafficType = "ON_DEMAND \"quoted\"\n\u{01}"
+    u.serviceTier = "standard"
+    u.candidatesTokensDetails = [ModalityTokenCount(modality: "TEXT", tokenCount: 3), ModalityTokenCount(tokenCount: 1)]
+    u.toolUsePromptTokensDetails = [ModalityTokenCount(modality: "IMAGE")]
+    u.cacheTokensDetails = []
+    #expect(try roundTrip(u) == u)
+  }
+
+  @Test func usageCompactJSONIsInDeclarationOrder() {
+    var u = UsageMetadata(promptTokenCount: 9, candidatesTokenCount: 9, thoughtsTokenCount: 34, totalTokenCount: 52)
+    u.promptTokensDetails = [ModalityTokenCount(modality: "TEXT", tokenCount: 9)]
+    u.serviceTier = "standard"
+    #expect(
+      u.compactJSON
+        == #"{"promptTokenCount":9,"candidatesTokenCount":9,"thoughtsTokenCount":34,"totalTokenCount":52,"promptTokensDetails":[{"modality":"TEXT","tokenCount":9}],"serviceTier":"standard"}"#)
+    #expect(UsageMetadata().compactJSON == "{}")
+  }
+
   @Test func textBasic() throws {
     let r = try Fixtures.response("text_basic_gemini-2.5-flash.json")
     #expect(r.answerText == "Hello! How can I help you today?")

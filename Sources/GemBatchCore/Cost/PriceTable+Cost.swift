@@ -13,7 +13,13 @@ extension PriceTable {
   /// - grounding: one charge per grounded prompt (any search query ran) or per query, by model.
   /// Missing counts are 0; counts that do not add up are clamped at 0, never negative.
   public func cost(model: String, usage: UsageMetadata?, webSearchQueries: Int = 0, batch: Bool = false) -> CostBreakdown? {
-    guard let key = key(for: model), let price = models[key] else { return nil }
+    guard let key = key(for: model) else { return nil }
+    return cost(priceKey: key, usage: usage, webSearchQueries: webSearchQueries, batch: batch)
+  }
+
+  /// `cost(model:…)` for a price key already found with `key(for:)`.
+  public func cost(priceKey key: String, usage: UsageMetadata?, webSearchQueries: Int = 0, batch: Bool = false) -> CostBreakdown? {
+    guard let price = models[key] else { return nil }
     let u = usage ?? UsageMetadata()
     let prompt = max(0, u.promptTokenCount ?? 0)
     let cached = min(prompt, max(0, u.cachedContentTokenCount ?? 0))

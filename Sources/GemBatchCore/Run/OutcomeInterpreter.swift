@@ -175,7 +175,7 @@ public struct OutcomeInterpreter: Sendable {
       rec.thoughtsTokens = u.thoughtsTokenCount
       rec.toolUsePromptTokens = u.toolUsePromptTokenCount
       rec.totalTokens = u.totalTokenCount
-      if let data = try? JSONEncoder.compact.encode(u) { rec.usageJSON = String(decoding: data, as: UTF8.self) }
+      rec.usageJSON = u.compactJSON
       if let p = price(job.model, u, queries.count) {
         rec.costUSD = p.cost
         rec.priceVersion = p.version

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import Synchronization
 
 /// The price table as the runner uses it: the cost of each stored result and, for `--budget`, the
 /// most a job can cost before it is sent.
@@ -20,8 +21,18 @@ public struct Pricing: Sendable {
 
   public var priceFunction: @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? {
     let table = self.table
+    // Model → price key, found once per model name (the longest-prefix search is per result otherwise).
+    let keys = Mutex<[String: String?]>([:])
     return { model, usage, queries in
-      table.cost(model: model, usage: usage, webSearchQueries: queries).map { ($0.totalUSD, $0.priceVersion) }
+      let key: String?
+      if let known = keys.withLock({ $0[model] }) {
+        key = known
+      } else {
+        key = table.key(for: model)
+        keys.withLock { $0[model] = .some(key) }
+      }
+      guard let key else { return nil }
+      return table.cost(priceKey: key, usage: usage, webSearchQueries: queries).map { ($0.totalUSD, $0.priceVersion) }
     }
   }
 

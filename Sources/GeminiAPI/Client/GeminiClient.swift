@@ -154,29 +154,26 @@ public struct GeminiClient: Sendable {
     }
   }
 
-  /// Runs `work` and a timer side by side; when the timer fires first, `work` is cancelled and its
-  /// (partial) exchange is reported as a timeout. AHC's own deadline stops at the response head,
-  /// so the body is bounded here.
+  /// Runs `work` in a child task that a NIO timer cancels at the total timeout; a (partial)
+  /// exchange cut by the timer is reported as a timeout. AHC's own deadline stops at the response
+  /// head, so the body is bounded here. (See `DeadlineCanceller` for why not `Task.sleep`.)
   private func withTotalTimeout(_ work: @escaping @Sendable () async -> Exchange) async -> Exchange {
     let total = timeouts.total
-    return await withTaskGroup(of: Exchange?.self) { group in
-      group.addTask { await work() }
-      group.addTask {
-        try? await Task.sleep(for: total)
-        return nil
-      }
-      let first = await group.next()!
-      group.cancelAll()
-      if let done = first { return done }
-      var exchange = await group.next()!!
-      if !Task.isCancelled, exchange.error?.code == .cancelled || exchange.error?.code == .timeout {
-        exchange.result = .failure(
-          GeminiError(
-            code: .timeout, httpStatus: exchange.httpStatus,
-            detail: "no complete answer within the total timeout of \(total)"))
-      }
-      return exchange
+    let timer = DeadlineCanceller()
+    let loop = httpClient.eventLoopGroup.any()
+    async let child: Exchange = {
+      timer.arm(after: Self.timeAmount(total), on: loop)
+      defer { timer.disarm() }
+      return await work()
+    }()
+    var exchange = await child
+    if timer.fired, !Task.isCancelled, exchange.error?.code == .cancelled || exchange.error?.code == .timeout {
+      exchange.result = .failure(
+        GeminiError(
+          code: .timeout, httpStatus: exchange.httpStatus,
+          detail: "no complete answer within the total timeout of \(total)"))
     }
+    return exchange
   }
 
   private func perform(url: String, body: Data, stream: StreamOptions?) async -> Exchange {
@@ -190,7 +187,7 @@ public struct GeminiClient: Sendable {
     var status: Int?
     var ttfb: Duration?
     var retryAfter: Duration?
-    var reader = BodyReader(stream: stream, decoder: JSONDecoder())
+    var reader = BodyReader(stream: stream, decoder: Self.decoder)
     do {
       let response = try await httpClient.execute(
         request, deadline: .now() + Self.timeAmount(timeouts.total), logger: logger)
@@ -344,6 +341,9 @@ public struct GeminiClient: Sendable {
     if let d = Double(t), d >= 0, d.isFinite { return .milliseconds(Int64((d * 1000).rounded())) }
     return nil
   }
+
+  /// One decoder for every response (its options never change after this).
+  static let decoder = JSONDecoder()
 
   static func timeAmount(_ d: Duration) -> TimeAmount {
     let (s, atto) = d.components

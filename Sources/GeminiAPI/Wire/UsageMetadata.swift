@@ -45,3 +45,63 @@ public struct ModalityTokenCount: Codable, Sendable, Hashable {
     self.tokenCount = tokenCount
   }
 }
+
+extension UsageMetadata {
+  /// Compact JSON with the fields in declaration order and absent ones left out: the same text
+  /// `JSONEncoder` writes, without its per-call cost (this runs once per stored result).
+  public var compactJSON: String {
+    var out = "{"
+    var first = true
+    func key(_ k: String) {
+      if !first { out += "," }
+      first = false
+      out += "\""
+      out += k
+      out += "\":"
+    }
+    func int(_ k: String, _ v: Int?) {
+      guard let v else { return }
+      key(k)
+      out += String(v)
+    }
+    func string(_ k: String, _ v: String?) {
+      guard let v else { return }
+      key(k)
+      JSONValue.writeString(v, to: &out)
+    }
+    func details(_ k: String, _ list: [ModalityTokenCount]?) {
+      guard let list else { return }
+      key(k)
+      out += "["
+      for (i, d) in list.enumerated() {
+        if i > 0 { out += "," }
+        out += "{"
+        if let m = d.modality {
+          out += "\"modality\":"
+          JSONValue.writeString(m, to: &out)
+        }
+        if let t = d.tokenCount {
+          if d.modality != nil { out += "," }
+          out += "\"tokenCount\":"
+          out += String(t)
+        }
+        out += "}"
+      }
+      out += "]"
+    }
+    int("promptTokenCount", promptTokenCount)
+    int("cachedContentTokenCount", cachedContentTokenCount)
+    int("candidatesTokenCount", candidatesTokenCount)
+    int("thoughtsTokenCount", thoughtsTokenCount)
+    int("toolUsePromptTokenCount", toolUsePromptTokenCount)
+    int("totalTokenCount", totalTokenCount)
+    details("promptTokensDetails", promptTokensDetails)
+    details("candidatesTokensDetails", candidatesTokensDetails)
+    details("cacheTokensDetails", cacheTokensDetails)
+    details("toolUsePromptTokensDetails", toolUsePromptTokensDetails)
+    string("trafficType", trafficType)
+    string("serviceTier", serviceTier)
+    out += "}"
+    return out
+  }
+}

@@ -253,7 +253,9 @@ public struct GeminiClient: Sendable {
     GenerateContentResponse, GeminiError
   > {
     let first = data.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
-    if first == UInt8(ascii: "{"), let r = try? decoder.decode(GenerateContentResponse.self, from: data) {
+    if first == UInt8(ascii: "{"),
+      let r = FastResponseDecoder.decode(data) ?? (try? decoder.decode(GenerateContentResponse.self, from: data))
+    {
       if r.candidates == nil, r.promptFeedback == nil, r.usageMetadata == nil, let env = APIErrorBody.decode(data) {
         return .failure(GeminiError.fromEnvelope(env))
       }

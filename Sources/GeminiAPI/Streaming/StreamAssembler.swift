@@ -165,7 +165,7 @@ enum StreamEventDecoder {
     case .data:
       let data = event.data
       if data.isEmpty || data.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) { return .skip }
-      if let r = try? decoder.decode(GenerateContentResponse.self, from: data) {
+      if let r = FastResponseDecoder.decode(data) ?? (try? decoder.decode(GenerateContentResponse.self, from: data)) {
         if r.candidates == nil, r.usageMetadata == nil, r.promptFeedback == nil,
           let env = APIErrorBody.decode(data)
         {

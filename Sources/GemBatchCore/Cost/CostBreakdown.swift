@@ -35,6 +35,6 @@ public struct CostBreakdown: Sendable, Hashable {
   public var tokens: Decimal { input + cachedInput + audioInput + toolUse + output }
   public var total: Decimal { tokens + grounding }
   /// `total` as a Double for storage in `results.cost_usd`.
-  public var totalUSD: Double { NSDecimalNumber(decimal: total).doubleValue }
+  public var totalUSD: Double { Self.usd(total) }
   public var groundingUSD: Double { NSDecimalNumber(decimal: grounding).doubleValue }
 }

@@ -20,19 +20,10 @@ extension PriceTable {
   /// `cost(model:…)` for a price key already found with `key(for:)`.
   public func cost(priceKey key: String, usage: UsageMetadata?, webSearchQueries: Int = 0, batch: Bool = false) -> CostBreakdown? {
     guard let price = models[key] else { return nil }
-    let u = usage ?? UsageMetadata()
-    let prompt = max(0, u.promptTokenCount ?? 0)
-    let cached = min(prompt, max(0, u.cachedContentTokenCount ?? 0))
-    func modality(_ list: [ModalityTokenCount]?, _ name: String) -> Int {
-      (list ?? []).filter { $0.modality?.uppercased() == name }.reduce(0) { $0 + max(0, $1.tokenCount ?? 0) }
-    }
-    let audioAll = min(prompt, modality(u.promptTokensDetails, "AUDIO"))
-    let cachedAudio = min(cached, audioAll, modality(u.cacheTokensDetails, "AUDIO"))
-    let audio = max(0, min(audioAll - cachedAudio, prompt - cached))
-    let cachedText = cached - cachedAudio
-    let text = max(0, prompt - cached - audio)
-    let tool = max(0, u.toolUsePromptTokenCount ?? 0)
-    let out = max(0, u.candidatesTokenCount ?? 0) + max(0, u.thoughtsTokenCount ?? 0)
+    let split = TokenSplit(usage)
+    let prompt = split.prompt
+    let text = split.text, cachedText = split.cachedText, audio = split.audio, cachedAudio = split.cachedAudio
+    let tool = split.tool, out = split.output
 
     let (rates, long) = price.rates(promptTokens: prompt)
     let million = Decimal(1_000_000)

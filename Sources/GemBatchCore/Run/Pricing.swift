@@ -21,17 +21,21 @@ public struct Pricing: Sendable {
 
   public var priceFunction: @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? {
     let table = self.table
-    // Model → price key, found once per model name (the longest-prefix search is per result otherwise).
-    let keys = Mutex<[String: String?]>([:])
+    // Per model name, found once: its price key and, when its rates allow, integer pricing.
+    enum Entry: Sendable {
+      case unpriced
+      case priced(key: String, integer: IntegerPricing?)
+    }
+    let entries = Mutex<[String: Entry]>([:])
     return { model, usage, queries in
-      let key: String?
-      if let known = keys.withLock({ $0[model] }) {
-        key = known
-      } else {
-        key = table.key(for: model)
-        keys.withLock { $0[model] = .some(key) }
+      var entry = entries.withLock { $0[model] }
+      if entry == nil {
+        let e: Entry = table.key(for: model).map { .priced(key: $0, integer: table.models[$0].flatMap(IntegerPricing.init)) } ?? .unpriced
+        entries.withLock { $0[model] = e }
+        entry = e
       }
-      guard let key else { return nil }
+      guard case .priced(let key, let integer)? = entry else { return nil }
+      if let usd = integer?.costUSD(usage: usage, webSearchQueries: queries) { return (usd, table.version) }
       return table.cost(priceKey: key, usage: usage, webSearchQueries: queries).map { ($0.totalUSD, $0.priceVersion) }
     }
   }

@@ -1,17 +1,19 @@
 import Foundation
 import GRDB
+import Synchronization
 
-/// Group commit over a `Store`: callers enqueue ledger writes and suspend; one loop takes up to
-/// `maxBatch` of them, runs ONE transaction with cached statements, and resumes every caller
-/// after COMMIT. A caller of `attemptStarted` therefore holds a durable attempt row when it
-/// returns, and only then may its request leave.
+/// Group commit over a `Store`: callers enqueue ledger writes and suspend; a drain on one serial
+/// queue takes up to `maxBatch` of them, runs ONE transaction with cached statements, and resumes
+/// every caller after COMMIT. A caller of `attemptStarted` therefore holds a durable attempt row
+/// when it returns, and only then may its request leave.
 ///
-/// Batching: the loop starts a transaction as soon as it is idle and work is queued. While callers
-/// keep arriving it gathers for at most `maxDelay` (it stops gathering the moment a scheduler turn
-/// brings nothing new), so a lone caller waits for nothing and a busy run shares each COMMIT.
+/// Batching is natural: the drain starts the moment work arrives on an idle writer (a lone caller
+/// waits for nothing), and whatever arrives while a transaction runs goes into the next one (a
+/// busy run shares each COMMIT). There is no actor, no gathering delay and no polling: enqueueing
+/// is a lock and an append, and the drain writes synchronously on its own queue.
 /// If a batch transaction fails, it is rolled back whole and each item is retried in its own
 /// transaction, so one bad item fails alone and nothing is ever half-written.
-public actor LedgerWriter {
+public final class LedgerWriter: Sendable {
   enum Op: Sendable {
     case start(AttemptStart)
     case finish(AttemptFinish)
@@ -23,21 +25,26 @@ public actor LedgerWriter {
     let continuation: CheckedContinuation<Int64, any Error>
   }
 
+  private struct State: Sendable {
+    var queue: [Item] = []
+    var draining = false
+    var closed = false
+    var transactions = 0
+    var itemsWritten = 0
+  }
+
   public let store: Store
   public let maxBatch: Int
-  public let maxDelay: Duration
-  private var queue: [Item] = []
-  private var wake: CheckedContinuation<Void, Never>?
-  private var loop: Task<Void, Never>?
-  private var closed = false
-  /// Transactions committed and items written (for benchmarks and tests).
-  public private(set) var transactions = 0
-  public private(set) var itemsWritten = 0
+  private let state = Mutex(State())
+  private let writerQueue = DispatchQueue(label: "gembatch.ledger-writer", qos: .userInitiated)
 
-  public init(store: Store, maxBatch: Int = 512, maxDelay: Duration = .milliseconds(5)) {
+  /// Transactions committed and items written (for benchmarks and tests).
+  public var transactions: Int { state.withLock { $0.transactions } }
+  public var itemsWritten: Int { state.withLock { $0.itemsWritten } }
+
+  public init(store: Store, maxBatch: Int = 512) {
     self.store = store
     self.maxBatch = max(1, maxBatch)
-    self.maxDelay = maxDelay
   }
 
   /// Commits (in the next group transaction) a new attempt row (`ended_at` NULL) and sets the job
@@ -63,59 +70,57 @@ public actor LedgerWriter {
     _ = try await enqueue(.barrier)
   }
 
-  /// Flushes, then stops the loop. Later writes fail with `.closed`.
+  /// Flushes, then refuses later writes (they fail with `.closed`).
   public func close() async throws {
-    guard !closed else { return }
+    if state.withLock({ $0.closed }) { return }
     try await flush()
-    closed = true
-    wake?.resume()
-    wake = nil
-    await loop?.value
-    loop = nil
+    state.withLock { $0.closed = true }
   }
 
   private func enqueue(_ op: Op) async throws -> Int64 {
-    if closed { throw StoreError(.closed, "the ledger writer is closed") }
-    return try await withCheckedThrowingContinuation { c in
-      queue.append(Item(op: op, continuation: c))
-      if loop == nil { loop = Task { await self.run() } }
-      if let w = wake {
-        wake = nil
-        w.resume()
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int64, any Error>) in
+      enum Next { case refuse, wait, startDrain }
+      let next: Next = state.withLock { s in
+        if s.closed { return .refuse }
+        s.queue.append(Item(op: op, continuation: c))
+        if s.draining { return .wait }
+        s.draining = true
+        return .startDrain
+      }
+      switch next {
+      case .refuse: c.resume(throwing: StoreError(.closed, "the ledger writer is closed"))
+      case .wait: break
+      case .startDrain: writerQueue.async { self.drain() }
       }
     }
   }
 
-  private func run() async {
-    let clock = ContinuousClock()
+  /// Runs on `writerQueue` until the queue is empty.
+  private func drain() {
     while true {
-      if queue.isEmpty {
-        if closed { return }
-        await withCheckedContinuation { wake = $0 }
-        continue
-      }
-      if maxDelay > .zero, queue.count < maxBatch {
-        let deadline = clock.now.advanced(by: maxDelay)
-        var seen = queue.count
-        while queue.count < maxBatch, clock.now < deadline {
-          await Task.yield()
-          if queue.count == seen { break }
-          seen = queue.count
+      let batch: [Item] = state.withLock { s in
+        if s.queue.isEmpty {
+          s.draining = false
+          return []
         }
+        let n = min(s.queue.count, maxBatch)
+        let b = Array(s.queue.prefix(n))
+        s.queue.removeFirst(n)
+        return b
       }
-      let n = min(queue.count, maxBatch)
-      let batch = Array(queue.prefix(n))
-      queue.removeFirst(n)
-      let results = await Self.commit(batch.map(\.op), store: store)
-      transactions += 1
-      itemsWritten += n
+      if batch.isEmpty { return }
+      let results = Self.commit(batch.map(\.op), store: store)
+      state.withLock { s in
+        s.transactions += 1
+        s.itemsWritten += batch.count
+      }
       for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
     }
   }
 
-  private static func commit(_ ops: [Op], store: Store) async -> [Result<Int64, any Error>] {
+  private static func commit(_ ops: [Op], store: Store) -> [Result<Int64, any Error>] {
     do {
-      let ids = try await store.pool.write { db in try ops.map { try apply($0, db) } }
+      let ids = try store.pool.write { db in try ops.map { try apply($0, db) } }
       return ids.map { .success($0) }
     } catch {
       if ops.count == 1 { return [.failure(StoreError.wrap(error))] }
@@ -124,7 +129,7 @@ public actor LedgerWriter {
     out.reserveCapacity(ops.count)
     for op in ops {
       do {
-        out.append(.success(try await store.pool.write { db in try apply(op, db) }))
+        out.append(.success(try store.pool.write { db in try apply(op, db) }))
       } catch {
         out.append(.failure(StoreError.wrap(error)))
       }

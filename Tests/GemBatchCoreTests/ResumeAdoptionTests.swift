@@ -73,7 +73,9 @@ import Testing
   func summary(_ store: Store) throws -> [Int64: [Int]] {
     try store.pool.read { db in
       var out: [Int64: [Int]] = [:]
-      for r in try Row.fetchAll(db, sql: "SELECT run_id, SUM(jobs), SUM(succeeded), SUM(pending) FROM run_summary GROUP BY run_id") {
+      for r in try Row.fetchAll(
+        db, sql: "SELECT run_id, SUM(jobs), SUM(succeeded), SUM(pending) FROM run_summary GROUP BY run_id")
+      {
         out[r[0]] = [r[1], r[2], r[3]]
       }
       return out
@@ -115,7 +117,10 @@ import Testing
     let states: [String: String] = try await again.pool.read { db in
       Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, state FROM jobs").map { ($0[0], $0[1]) })
     }
-    #expect(states == ["j0": "succeeded", "j1": "succeeded", "j2": "failed", "j3": "pending", "j4": "pending", "j5": "pending"])
+    #expect(
+      states == [
+        "j0": "succeeded", "j1": "succeeded", "j2": "failed", "j3": "pending", "j4": "pending", "j5": "pending",
+      ])
 
     // Views, report and export still see every job of the file as part of run 2.
     #expect(try viewRuns(again).values.allSatisfy { $0 == r2 })
@@ -127,7 +132,9 @@ import Testing
     let status = try again.statusReport()
     #expect(status.counts.succeeded == 2 && status.counts.failed == 1 && status.counts.pending == 3)
     #expect(status.lostAttempts.map(\.jobId) == ["j4"])
-    let crashed = try await again.pool.read { db in try String.fetchAll(db, sql: "SELECT job_id FROM in_flight_at_crash") }
+    let crashed = try await again.pool.read { db in
+      try String.fetchAll(db, sql: "SELECT job_id FROM in_flight_at_crash")
+    }
     #expect(crashed == ["j4"])
   }
 
@@ -155,7 +162,8 @@ import Testing
     #expect(jobs.map(\.id) == ["b", "c"])
     #expect(jobs.allSatisfy { $0.attemptCount == 0 })
     let failures = try await store.pool.read { db in
-      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE failure_class IS NOT NULL OR failure_reason IS NOT NULL")
+      try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM jobs WHERE failure_class IS NOT NULL OR failure_reason IS NOT NULL")
     }
     #expect(failures == 0)
     #expect(try viewRuns(store) == ["a": r3, "b": r3, "c": r3])
@@ -254,7 +262,9 @@ import Testing
                                 state, last_run_id, updated_at)
               VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 2, 0)
               """,
-            arguments: [j.id, i, j.sourceFile, j.sourceLine, j.model, j.requestHash, j.body, i == 0 ? "succeeded" : "pending"])
+            arguments: [
+              j.id, i, j.sourceFile, j.sourceLine, j.model, j.requestHash, j.body, i == 0 ? "succeeded" : "pending",
+            ])
         }
         try db.execute(
           sql: """
@@ -284,13 +294,15 @@ import Testing
         try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "\n")
       }
     }
-    let page = try plan(Store.runnableInRunSQL.replacingOccurrences(of: "?3", with: "1").replacingOccurrences(of: "?1", with: "0")
-      .replacingOccurrences(of: "?2", with: "10"))
+    let page = try plan(
+      Store.runnableInRunSQL.replacingOccurrences(of: "?3", with: "1").replacingOccurrences(of: "?1", with: "0")
+        .replacingOccurrences(of: "?2", with: "10"))
     #expect(page.contains("SEARCH j USING INDEX jobs_state (state=? AND seq>?)"), "\(page)")
     #expect(page.contains("run_files_path"), "\(page)")
     #expect(!page.contains("SCAN"), "\(page)")
     let count = try plan(
-      Store.notSucceededInFileSQL.replacingOccurrences(of: ":file", with: "'a'").replacingOccurrences(of: ":readRun", with: "1"))
+      Store.notSucceededInFileSQL.replacingOccurrences(of: ":file", with: "'a'").replacingOccurrences(
+        of: ":readRun", with: "1"))
     #expect(count.contains("jobs_state"), "\(count)")
   }
 }

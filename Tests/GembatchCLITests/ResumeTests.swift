@@ -17,7 +17,8 @@ import Testing
     try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig()) { port in
       let args = ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none"]
       let first = try await CLI.run(args, env: RunEndToEndTests.env)
-      #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'") == 9, "\(first.stderr)")
+      #expect(
+        try RunEndToEndTests.count(db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'") == 9, "\(first.stderr)")
       #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM jobs WHERE state = 'failed'") == 1)
       let sent = try await RunEndToEndTests.stats(port: port)["requests"]?.intValue ?? -1
 

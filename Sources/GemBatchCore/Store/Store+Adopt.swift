@@ -56,7 +56,9 @@ extension Store {
       let args: StatementArguments = ["file": sourceFile, "readRun": readRun, "run": runId, "t": t]
       var stats = SyncStats()
       var notSucceeded = 0
-      for row in try Row.fetchAll(db, sql: Self.notSucceededInFileSQL, arguments: ["file": sourceFile, "readRun": readRun]) {
+      for row in try Row.fetchAll(
+        db, sql: Self.notSucceededInFileSQL, arguments: ["file": sourceFile, "readRun": readRun])
+      {
         let n: Int = row[1]
         notSucceeded += n
         if JobState(rawValue: row[0]) == .failed && !retryFailed { stats.failedKept += n } else { stats.toRun += n }

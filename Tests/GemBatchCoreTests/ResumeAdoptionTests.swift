@@ -304,5 +304,7 @@ import Testing
       Store.notSucceededInFileSQL.replacingOccurrences(of: ":file", with: "'a'").replacingOccurrences(
         of: ":readRun", with: "1"))
     #expect(count.contains("jobs_state"), "\(count)")
+    let whole = try plan(Store.notSucceededSQL)
+    #expect(whole.contains("COVERING INDEX jobs_state"), "\(whole)")
   }
 }

@@ -37,9 +37,10 @@ extension Store {
   /// `syncJobs` for unchanged jobs: `waiting`/`in_flight` → `pending`; `failed` → `pending`
   /// with a fresh attempt count only with `retryFailed`; `succeeded` and `pending` untouched.
   ///
-  /// Cost: only the jobs not `succeeded` are visited (through `jobs_state`); succeeded jobs are
-  /// counted as the file's `job_count` minus the others, so a resume of a million-job file with
-  /// a thousand left touches a thousand rows.
+  /// Cost: only the jobs not `succeeded` are visited (through `jobs_state`, reading their rows
+  /// only when the store holds other jobs than the file's); succeeded jobs are counted as the
+  /// file's `job_count` minus the others, so a resume of a million-job file with a thousand left
+  /// writes nothing but those thousand rows' state changes.
   public func adoptJobs(sourceFile: String, runId: Int64, retryFailed: Bool) throws -> SyncStats {
     let t = now()
     return try write { db in
@@ -54,15 +55,6 @@ extension Store {
 
       let inFile = Self.inFileSQL
       let args: StatementArguments = ["file": sourceFile, "readRun": readRun, "run": runId, "t": t]
-      var stats = SyncStats()
-      var notSucceeded = 0
-      for row in try Row.fetchAll(
-        db, sql: Self.notSucceededInFileSQL, arguments: ["file": sourceFile, "readRun": readRun])
-      {
-        let n: Int = row[1]
-        notSucceeded += n
-        if JobState(rawValue: row[0]) == .failed && !retryFailed { stats.failedKept += n } else { stats.toRun += n }
-      }
       let members: Int =
         if let count: Int = record?[1] {
           count
@@ -71,6 +63,20 @@ extension Store {
             db, sql: "SELECT COUNT(*) FROM jobs WHERE source_file = ? AND last_run_id >= ?",
             arguments: [sourceFile, readRun]) ?? 0
         }
+      // A store that holds exactly the file's jobs (the usual one-file store) is counted on
+      // jobs_state alone; otherwise each job not succeeded is read to see whether it is the file's
+      // (900,000 pending rows: ~1.7 GB of table pages, against 0.2 s for the index).
+      let wholeStore = try record != nil && Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") == members
+      var stats = SyncStats()
+      var notSucceeded = 0
+      for row in try Row.fetchAll(
+        db, sql: wholeStore ? Self.notSucceededSQL : Self.notSucceededInFileSQL,
+        arguments: ["file": sourceFile, "readRun": readRun])
+      {
+        let n: Int = row[1]
+        notSucceeded += n
+        if JobState(rawValue: row[0]) == .failed && !retryFailed { stats.failedKept += n } else { stats.toRun += n }
+      }
       stats.unchanged = max(members, notSucceeded)
       stats.alreadySucceeded = stats.unchanged - notSucceeded
 
@@ -94,6 +100,10 @@ extension Store {
   /// The jobs of the file `:file` as of its read run `:readRun`. `+source_file` keeps the planner
   /// on `jobs_state` (the few jobs not succeeded) rather than `jobs_source` (every job of the file).
   static let inFileSQL = "+source_file = :file AND last_run_id >= :readRun"
+
+  static let notSucceededSQL = """
+    SELECT state, COUNT(*) FROM jobs WHERE state IN ('pending', 'waiting', 'in_flight', 'failed') GROUP BY state
+    """
 
   static let notSucceededInFileSQL = """
     SELECT state, COUNT(*) FROM jobs

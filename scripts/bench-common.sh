@@ -6,7 +6,9 @@ source scripts/setup.sh
 BENCH_DIR=${BENCH_DIR:-/tmp/gembatch-bench}
 mkdir -p "$BENCH_DIR"
 
+# GEMBATCH_BIN=path: use that binary instead of building (old vs new in the same sitting).
 build_release() {
+  if [ -n "${GEMBATCH_BIN:-}" ]; then BIN=$GEMBATCH_BIN; return; fi
   swift build -c release --product gembatch >&2
   BIN="$ROOT/.build/release/gembatch"
 }

@@ -68,7 +68,8 @@ resume)
   RUN=$!
   first=""
   while kill -0 $RUN 2>/dev/null; do
-    n=$(curl -s "http://127.0.0.1:$PORT/mock/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['requests'])" 2>/dev/null || echo 0)
+    # curl + grep, not python: a poll costs ~10 ms rather than ~200 ms, so the time is that close.
+    n=$(curl -s "http://127.0.0.1:$PORT/mock/stats" | grep -oE '"requests":[0-9]+' | cut -d: -f2 || echo 0)
     if [ "${n:-0}" -gt 0 ]; then first=$(now); break; fi
     sleep 0.01
   done

@@ -16,20 +16,20 @@ import Testing
 
   @Test func migrationsAndFileMode() throws {
     let (store, path) = try newStore()
-    #expect(try store.migrations() == ["v1"])
+    #expect(try store.migrations() == ["v1", "v2-run-files"])
     let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
     #expect(mode?.intValue == 0o600)
     let tables = try store.pool.read { db in
       try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name")
     }
-    for t in ["attempts", "in_flight_at_crash", "job_status", "jobs", "results", "run_summary", "runs", "source_files"] {
+    for t in ["attempts", "in_flight_at_crash", "job_status", "jobs", "results", "run_files", "run_summary", "runs", "source_files"] {
       #expect(tables.contains(t), "\(t)")
     }
     let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
     #expect(journal == "wal")
     // Reopening runs no migration twice.
     let again = try Store.open(path: path)
-    #expect(try again.migrations() == ["v1"])
+    #expect(try again.migrations() == ["v1", "v2-run-files"])
   }
 
   @Test func noColumnCanHoldAKey() throws {

@@ -10,7 +10,7 @@ public struct ExportOptions: Sendable, Hashable {
   }
 
   public var format: Format = .jsonl
-  /// Only jobs of this run (jobs.last_run_id or results.run_id); nil = every job.
+  /// Only jobs of this run (the job's last run, `Store.lastRunSQL`, or results.run_id); nil = every job.
   public var runID: Int?
   /// Spread the top-level fields of the parsed JSON answer into `json.<key>` columns/fields.
   public var flatten = false

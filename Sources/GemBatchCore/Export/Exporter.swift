@@ -26,7 +26,7 @@ public struct Exporter: Sendable {
       throw ReportError(code: .unknownRun, detail: "run \(id) is not in the store")
     }
     var summary = ExportSummary()
-    let where_ = "WHERE (?1 IS NULL OR j.last_run_id = ?1 OR r.run_id = ?1)"
+    let where_ = "WHERE (?1 IS NULL OR \(try Store.lastRunSQL(db, job: "j")) = ?1 OR r.run_id = ?1)"
     if options.flatten && options.format != .batch {
       summary.flattenedColumns = try flattenKeys(db, where: where_, run: run)
     }

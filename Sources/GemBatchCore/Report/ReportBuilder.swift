@@ -8,7 +8,8 @@ import GRDB
 /// latency is loaded into memory. The latency histogram has 24
 /// linear bins between the minimum and the maximum.
 public struct ReportBuilder: Sendable {
-  /// Only jobs, attempts and results of this run (jobs.last_run_id / attempts.run_id / results.run_id).
+  /// Only jobs, attempts and results of this run (the job's last run, `Store.lastRunSQL` /
+  /// attempts.run_id / results.run_id).
   public var runID: Int?
   /// Used for the grounding line item (which part of the cost is search charges).
   public var prices: PriceTable?
@@ -27,6 +28,7 @@ public struct ReportBuilder: Sendable {
       }
     }
     let run = runID.map { $0.databaseValue } ?? .null
+    let lastRun = try Store.lastRunSQL(db, job: "jobs")
     var models: [String: ModelReport] = [:]
     func with(_ m: String, _ f: (inout ModelReport) -> Void) {
       var r = models[m] ?? ModelReport(model: m)
@@ -35,7 +37,7 @@ public struct ReportBuilder: Sendable {
     }
 
     for row in try Row.fetchAll(
-      db, sql: "SELECT model, state, COUNT(*) AS n FROM jobs WHERE (?1 IS NULL OR last_run_id = ?1) GROUP BY model, state",
+      db, sql: "SELECT model, state, COUNT(*) AS n FROM jobs WHERE (?1 IS NULL OR \(lastRun) = ?1) GROUP BY model, state",
       arguments: [run])
     {
       let n: Int = row["n"]
@@ -120,7 +122,7 @@ public struct ReportBuilder: Sendable {
       db,
       sql: """
         SELECT COALESCE(failure_class, '') AS c, COALESCE(failure_reason, '(no reason recorded)') AS r, COUNT(*) AS n
-        FROM jobs WHERE state = 'failed' AND (?1 IS NULL OR last_run_id = ?1)
+        FROM jobs WHERE state = 'failed' AND (?1 IS NULL OR \(lastRun) = ?1)
         GROUP BY 1, 2 ORDER BY n DESC, c, r LIMIT 25
         """, arguments: [run]
     ).map { ReasonCount(failureClass: $0["c"], reason: $0["r"], count: $0["n"]) }

@@ -16,7 +16,15 @@ extension Store {
     return try write { db in
       var stats = SyncStats()
       var nextSeq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), -1) + 1 FROM jobs") ?? 0
-      let select = try db.cachedStatement(sql: "SELECT request_hash, state FROM jobs WHERE id = ?")
+      let select = try db.cachedStatement(
+        sql: "SELECT request_hash, state, source_file, last_run_id FROM jobs WHERE id = ?")
+      // A job now read from another file leaves its old file: that file's `job_count` (its jobs as
+      // of its last full read, which `adoptJobs` relies on) loses it, if it was counted there.
+      let leaveFile = try db.cachedStatement(
+        sql: """
+          UPDATE source_files SET job_count = job_count - 1
+          WHERE path = ?1 AND COALESCE(last_run_id, 0) <= ?2 AND job_count > 0
+          """)
       let insert = try db.cachedStatement(
         sql: """
           INSERT INTO jobs (id, seq, source_file, source_line, model, request_hash, request_json, metadata_json,
@@ -57,6 +65,10 @@ extension Store {
         }
         let oldHash: String = row[0]
         let oldState = JobState(rawValue: row[1]) ?? .pending
+        let oldFile: String = row[2]
+        if oldFile != job.sourceFile {
+          try leaveFile.execute(arguments: [oldFile, (row[3] as Int64?) ?? 0])
+        }
         if oldHash != job.requestHash {
           try change.execute(arguments: [
             job.sourceFile, job.sourceLine, job.model, job.requestHash, job.body, metadata,
@@ -92,59 +104,14 @@ extension Store {
     }
   }
 
-  /// Marks every job read from `sourceFile` as part of `runId` without re-reading the file
-  /// (the runner found its `SourceFileRecord` unchanged). Same state rules as `syncJobs` for
-  /// unchanged jobs. Returns the jobs of that file now pending.
-  public func adoptJobs(sourceFile: String, runId: Int64, retryFailed: Bool) throws -> SyncStats {
-    let t = now()
-    return try write { db in
-      var stats = SyncStats()
-      let rows = try Row.fetchAll(
-        db, sql: "SELECT state, COUNT(*) FROM jobs WHERE source_file = ? GROUP BY state", arguments: [sourceFile])
-      for row in rows {
-        let state = JobState(rawValue: row[0]) ?? .pending
-        let n: Int = row[1]
-        stats.unchanged += n
-        switch state {
-        case .succeeded: stats.alreadySucceeded += n
-        case .failed: if retryFailed { stats.toRun += n } else { stats.failedKept += n }
-        default: stats.toRun += n
-        }
-      }
-      try db.execute(
-        sql: """
-          UPDATE jobs SET last_run_id = ?, updated_at = ?, not_before = NULL, state = 'pending'
-          WHERE source_file = ? AND state IN ('waiting', 'in_flight')
-          """, arguments: [runId, t, sourceFile])
-      if retryFailed {
-        try db.execute(
-          sql: """
-            UPDATE jobs SET state = 'pending', attempt_count = 0, failure_class = NULL, failure_reason = NULL
-            WHERE source_file = ? AND state = 'failed'
-            """, arguments: [sourceFile])
-      }
-      try db.execute(
-        sql: "UPDATE jobs SET last_run_id = ?, updated_at = ? WHERE source_file = ?",
-        arguments: [runId, t, sourceFile])
-      return stats
-    }
-  }
-
   /// Pending jobs with `seq > afterSeq`, in `seq` order, at most `limit`. With `runId`, only jobs
-  /// synced (or adopted) by that run; without, every pending job in the store.
+  /// of that run (synced, adopted or sent by it and by no later run, see `lastRunSQL`); without,
+  /// every pending job in the store. Walks the `jobs_state` index; the run test costs one
+  /// `run_files` lookup per pending row.
   public func fetchRunnable(afterSeq: Int, limit: Int, runId: Int64? = nil) throws -> [RunnableJob] {
     try read { db in
-      let sql =
-        runId == nil
-        ? """
-          SELECT id, seq, model, request_json, request_hash, est_input_tokens, json_mode, attempt_count
-          FROM jobs WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?
-          """
-        : """
-          SELECT id, seq, model, request_json, request_hash, est_input_tokens, json_mode, attempt_count
-          FROM jobs WHERE state = 'pending' AND seq > ? AND last_run_id = ? ORDER BY seq LIMIT ?
-          """
-      let args: StatementArguments = runId.map { [afterSeq, $0, limit] } ?? [afterSeq, limit]
+      let sql = runId == nil ? Self.runnableSQL : Self.runnableInRunSQL
+      let args: StatementArguments = runId.map { [afterSeq, limit, $0] } ?? [afterSeq, limit]
       return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map {
         RunnableJob(
           id: $0[0], seq: $0[1], model: $0[2], body: $0[3], requestHash: $0[4], estInputTokens: $0[5],
@@ -152,6 +119,18 @@ extension Store {
       }
     }
   }
+
+  static let runnableSQL = """
+    SELECT id, seq, model, request_json, request_hash, est_input_tokens, json_mode, attempt_count
+    FROM jobs WHERE state = 'pending' AND seq > ?1 ORDER BY seq LIMIT ?2
+    """
+
+  /// `?1` after seq, `?2` limit, `?3` run.
+  static let runnableInRunSQL = """
+    SELECT j.id, j.seq, j.model, j.request_json, j.request_hash, j.est_input_tokens, j.json_mode, j.attempt_count
+    FROM jobs j WHERE j.state = 'pending' AND j.seq > ?1 AND \(lastRunSQL(job: "j")) = ?3
+    ORDER BY j.seq LIMIT ?2
+    """
 
   /// Moves `waiting` jobs whose `not_before` has passed back to `pending`; returns how many.
   @discardableResult

@@ -103,7 +103,9 @@ extension Store {
     }
   }
 
-  /// Inserts or replaces the record for `r.path`.
+  /// Inserts or replaces the record for `r.path`, after a full read of the file by run
+  /// `r.lastRunId` (its *read run*, the start of the generation `adoptJobs` takes jobs from), and
+  /// notes in `run_files` that this run took its jobs from that read.
   public func recordSourceFile(_ r: SourceFileRecord) throws {
     let t = now()
     try write { db in
@@ -114,6 +116,11 @@ extension Store {
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [r.path, r.size, r.mtime, r.fingerprint, r.defaultsHash, r.jobCount, r.lastRunId, t])
+      if let run = r.lastRunId {
+        try db.execute(
+          sql: "INSERT OR REPLACE INTO run_files (run_id, path, read_run_id) VALUES (?, ?, ?)",
+          arguments: [run, r.path, run])
+      }
     }
   }
 }

@@ -3,6 +3,8 @@ import GRDB
 
 extension Store {
   /// A consistent snapshot for `gembatch status` (works on a read-only store while a run writes).
+  /// Attempts are counted per run in one pass over `attempts` (there is no index on `run_id`, and
+  /// one subquery per run scanned the table once per run).
   public func statusReport(maxRuns: Int = 20, maxFailureReasons: Int = 20) throws -> StatusReport {
     let path = self.path
     return try read { db in
@@ -23,8 +25,10 @@ extension Store {
         db,
         sql: """
           SELECT r.id, r.status, r.stop_reason, r.started_at, r.ended_at, r.endpoint, r.gembatch_version,
-                 (SELECT COUNT(*) FROM attempts a WHERE a.run_id = r.id)
-          FROM runs r ORDER BY r.id DESC LIMIT ?
+                 COALESCE(a.n, 0)
+          FROM (SELECT * FROM runs ORDER BY id DESC LIMIT ?) r
+          LEFT JOIN (SELECT run_id, COUNT(*) AS n FROM attempts GROUP BY run_id) a ON a.run_id = r.id
+          ORDER BY r.id DESC
           """, arguments: [maxRuns]
       ).map {
         StatusReport.RunInfo(

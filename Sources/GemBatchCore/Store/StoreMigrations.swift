@@ -5,10 +5,14 @@ enum StoreMigrations {
   static var migrator: DatabaseMigrator {
     var m = DatabaseMigrator()
     m.registerMigration("v1", migrate: v1)
+    // `.immediate`: foreign keys stay on while it runs, so GRDB skips the whole-database
+    // `foreign_key_check` that follows a `.deferred` migration (seconds on a million-job store).
+    // Fine for migrations that add tables, indexes and views; one that rebuilds a table needs `.deferred`.
+    m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1"]
+  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files"]
 
   static func v1(_ db: Database) throws {
     try db.execute(
@@ -143,6 +147,56 @@ enum StoreMigrations {
                  SUM(r.cost_usd) AS cost_usd
           FROM runs ru
           JOIN jobs j ON j.last_run_id = ru.id
+          LEFT JOIN results r ON r.job_id = j.id AND r.run_id = ru.id
+          GROUP BY ru.id, j.model;
+        """)
+  }
+
+  /// Resuming over an unchanged job file no longer updates every one of its jobs: the run records
+  /// that it took the file's jobs as of the file's last full read (`run_files`), and a job's run is
+  /// worked out from that (the same expression as `Store.lastRunSQL`, written out here
+  /// because a migration never changes). The views are redefined on that run, so they read
+  /// as before. Only a small table and two views: instant on a store of any size (see `.immediate`).
+  static func v2RunFiles(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE run_files (
+          run_id      INTEGER NOT NULL REFERENCES runs(id),
+          path        TEXT NOT NULL,
+          read_run_id INTEGER NOT NULL,
+          PRIMARY KEY (run_id, path)
+        ) WITHOUT ROWID;
+        CREATE INDEX run_files_path ON run_files(path, read_run_id, run_id);
+
+        DROP VIEW job_status;
+        CREATE VIEW job_status AS
+          SELECT j.seq, j.id, j.state, j.model, j.attempt_count, j.failure_class, j.failure_reason,
+                 r.finish_reason, r.json_status, r.prompt_tokens, r.candidates_tokens, r.thoughts_tokens,
+                 r.total_tokens, r.cost_usd, j.source_file, j.source_line,
+                 MAX(j.last_run_id, COALESCE(
+                   (SELECT f.run_id FROM run_files f WHERE f.path = j.source_file AND f.read_run_id <= j.last_run_id
+                    ORDER BY f.read_run_id DESC, f.run_id DESC LIMIT 1), 0)) AS last_run_id
+          FROM jobs j LEFT JOIN results r ON r.job_id = j.id;
+
+        DROP VIEW run_summary;
+        CREATE VIEW run_summary AS
+          SELECT ru.id AS run_id, ru.status, ru.stop_reason, j.model,
+                 COUNT(*) AS jobs,
+                 SUM(j.state = 'succeeded') AS succeeded,
+                 SUM(j.state = 'failed') AS failed,
+                 SUM(j.state = 'waiting') AS waiting,
+                 SUM(j.state = 'pending') AS pending,
+                 SUM(j.state = 'in_flight') AS in_flight,
+                 SUM(r.prompt_tokens) AS prompt_tokens,
+                 SUM(r.candidates_tokens) AS candidates_tokens,
+                 SUM(r.thoughts_tokens) AS thoughts_tokens,
+                 SUM(r.cost_usd) AS cost_usd
+          FROM (SELECT jj.id, jj.model, jj.state,
+                  MAX(jj.last_run_id, COALESCE(
+                    (SELECT f.run_id FROM run_files f WHERE f.path = jj.source_file AND f.read_run_id <= jj.last_run_id
+                     ORDER BY f.read_run_id DESC, f.run_id DESC LIMIT 1), 0)) AS run_id
+                FROM jobs jj) j
+          JOIN runs ru ON ru.id = j.run_id
           LEFT JOIN results r ON r.job_id = j.id AND r.run_id = ru.id
           GROUP BY ru.id, j.model;
         """)

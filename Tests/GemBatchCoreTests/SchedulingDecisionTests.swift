@@ -50,21 +50,21 @@ import Testing
       t = s
     }
     // 600 per minute = one every 0.1 s; no 60 s window holds more than 600.
-    #expect(abs(starts[1] - starts[0] - 0.1004) < 1e-9)
+    #expect(abs(starts[1] - starts[0] - 0.101) < 1e-9)
     var j = 0
     for i in starts.indices {
       while starts[i] - starts[j] >= 60 { j += 1 }
       #expect(i - j + 1 <= 600)
     }
-    // And it costs only 0.4% of the throughput.
-    #expect(abs(starts[1199] - 1199 * 0.1004) < 1e-6)
+    // And it costs only 1% of the throughput.
+    #expect(abs(starts[1199] - 1199 * 0.101) < 1e-6)
   }
 
   @Test func safetyMarginWidensSpacing() {
     var l = RateLimiter(requestsPerMinute: 60)
     l.reserve(at: 0, tokens: 0)
     #expect(l.earliestStart(now: 0, tokens: 0) > 1.0)
-    #expect(l.earliestStart(now: 0, tokens: 0) < 1.01)
+    #expect(l.earliestStart(now: 0, tokens: 0) <= 1.0100001)
   }
 
   @Test func tokensPerMinuteAllowsAMinuteOfBudgetThenSpaces() {

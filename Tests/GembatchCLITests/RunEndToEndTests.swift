@@ -218,7 +218,10 @@ import Testing
       #expect(r.status == 0, "\(r.stderr)")
       let s = try await RunEndToEndTests.stats(port: port)
       let limited = s["byStatus"]?["429"]?.intValue ?? 0
-      #expect(limited <= 1, "\(limited) requests were refused with 429 at the server's own rate")
+      // The test's 5 s "minute" makes it 12 times more sensitive to jitter than a real one (the
+      // limiter's 1% margin is 50 ms here); a loaded CI machine may cost a rare refusal, which the
+      // retry absorbs. Without --rpm (below) the server refuses about a hundred.
+      #expect(limited <= 3, "\(limited) requests were refused with 429 at the server's own rate")
       // 150 requests at 10/s: about 15 s, not much more (the limiter does not over-throttle).
       #expect(elapsed > .seconds(13) && elapsed < .seconds(30), "took \(elapsed)")
     }

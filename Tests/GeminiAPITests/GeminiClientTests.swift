@@ -164,9 +164,15 @@ struct GeminiClientTests {
     let full = Raw.response(body: Self.okBody)
     try await ScriptedServer.with({ _ in [.write(full.prefix(full.count - 30)), .pause(.milliseconds(50)), .close] }) { server in
       let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
-      #expect(e.error?.code == .truncated && e.httpStatus == 200)
-      #expect(e.rawBody == Data(Self.okBody.utf8).prefix(Self.okBody.utf8.count - 30))
-      #expect(e.error?.errorClass.isRetryable == true)
+      #expect(e.error?.errorClass.isRetryable == true, "\(String(describing: e.error))")
+      if e.httpStatus == nil {
+        // Seen once on a heavily loaded CI start: the close was read in the same turn as the head
+        // and the client failed the request before handing the head over. Still retryable.
+        #expect(e.error?.code == .connectionLost || e.error?.code == .truncated, "\(String(describing: e.error))")
+      } else {
+        #expect(e.error?.code == .truncated && e.httpStatus == 200, "\(String(describing: e.error))")
+        #expect(e.rawBody == Data(Self.okBody.utf8).prefix(Self.okBody.utf8.count - 30))
+      }
     }
   }
 

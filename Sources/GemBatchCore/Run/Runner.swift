@@ -201,6 +201,9 @@ public struct Runner: Sendable {
           }
         }
 
+        if ledgerError == nil, let f = ledger.failure {
+          ledgerError = "could not record an outcome: \(f)"
+        }
         if let e = ledgerError {
           group.cancelAll()
           throw StoreWriteError(message: e)
@@ -283,7 +286,11 @@ public struct Runner: Sendable {
       }
       group.cancelAll()
     }
-    try await ledger.close()
+    do {
+      try await ledger.close()
+    } catch {
+      throw StoreWriteError(message: "could not record an outcome: \(error)")
+    }
     // Jobs held back (parked, waiting for a retry) stay in the store as waiting/pending: resumable.
     progress.inFlight = 0
     progress.waiting = retryQueue.count + (parked == nil ? 0 : 1)
@@ -293,7 +300,9 @@ public struct Runner: Sendable {
     return (ending, reason, progress)
   }
 
-  /// One attempt: the ledger row is committed before the request leaves; the outcome after.
+  /// One attempt: the ledger row is committed before the request leaves. The outcome is queued
+  /// for the next group commit without waiting for it, so the slot frees at once (FIFO: the
+  /// job's next attempt, if any, commits after it; `close()` waits for all of them).
   private func attempt(_ job: DispatchJob, runId: Int64, ledger: LedgerWriter, random: Double) async -> Event {
     let attemptId: Int64
     do {
@@ -308,7 +317,7 @@ public struct Runner: Sendable {
       job: job, attemptId: attemptId, attemptNo: job.attempts, runId: runId, exchange: exchange, random: random,
       now: Date().timeIntervalSince1970)
     do {
-      try await ledger.attemptFinished(finish)
+      try ledger.submitFinished(finish)
     } catch {
       return .ledgerFailed("could not record the outcome of job \(job.id): \(error)", job)
     }

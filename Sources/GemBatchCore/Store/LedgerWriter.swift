@@ -22,7 +22,8 @@ public final class LedgerWriter: Sendable {
 
   struct Item: Sendable {
     let op: Op
-    let continuation: CheckedContinuation<Int64, any Error>
+    /// nil for a write nobody waits for (`submitFinished`): its failure is kept in `failure`.
+    let continuation: CheckedContinuation<Int64, any Error>?
   }
 
   private struct State: Sendable {
@@ -31,6 +32,7 @@ public final class LedgerWriter: Sendable {
     var closed = false
     var transactions = 0
     var itemsWritten = 0
+    var failure: StoreError?
   }
 
   public let store: Store
@@ -56,13 +58,37 @@ public final class LedgerWriter: Sendable {
   /// Records the outcome, the job's new state and its result (if any) in the next group
   /// transaction; returns after COMMIT.
   public func attemptFinished(_ f: AttemptFinish) async throws {
+    try Self.check(f)
+    _ = try await enqueue(.finish(f))
+  }
+
+  /// Queues an outcome without waiting for its commit. The queue is FIFO, so anything enqueued
+  /// later (the job's next attempt) commits after it. A failure to write it is kept in `failure`
+  /// and thrown by `close()`. The runner uses this so that a finished request's slot is free for
+  /// the next job at once instead of after a commit; a crash before the commit leaves the
+  /// attempt open (in flight at the crash), exactly as a crash a moment before the answer would.
+  public func submitFinished(_ f: AttemptFinish) throws {
+    try Self.check(f)
+    let startDrain: Bool = try state.withLock { s in
+      if s.closed { throw StoreError(.closed, "the ledger writer is closed") }
+      s.queue.append(Item(op: .finish(f), continuation: nil))
+      if s.draining { return false }
+      s.draining = true
+      return true
+    }
+    if startDrain { writerQueue.async { self.drain() } }
+  }
+
+  /// The first failure of a write nobody waited for (`submitFinished`), if any.
+  public var failure: StoreError? { state.withLock { $0.failure } }
+
+  static func check(_ f: AttemptFinish) throws {
     if f.jobState == .succeeded, f.result == nil || f.rawResponse == nil {
       throw StoreError(.invariant, "job \(f.jobId): succeeded needs its result row and raw response")
     }
     if f.jobState == .inFlight {
       throw StoreError(.invariant, "job \(f.jobId): an outcome cannot leave the job in_flight")
     }
-    _ = try await enqueue(.finish(f))
   }
 
   /// Returns when everything queued before it is committed.
@@ -70,11 +96,16 @@ public final class LedgerWriter: Sendable {
     _ = try await enqueue(.barrier)
   }
 
-  /// Flushes, then refuses later writes (they fail with `.closed`).
+  /// Flushes, then refuses later writes (they fail with `.closed`). Throws the first failure
+  /// of a write nobody waited for.
   public func close() async throws {
     if state.withLock({ $0.closed }) { return }
     try await flush()
-    state.withLock { $0.closed = true }
+    let failure = state.withLock { s -> StoreError? in
+      s.closed = true
+      return s.failure
+    }
+    if let failure { throw failure }
   }
 
   private func enqueue(_ op: Op) async throws -> Int64 {
@@ -114,7 +145,15 @@ public final class LedgerWriter: Sendable {
         s.transactions += 1
         s.itemsWritten += batch.count
       }
-      for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+      for (item, result) in zip(batch, results) {
+        if let c = item.continuation {
+          c.resume(with: result)
+        } else if case .failure(let e) = result {
+          state.withLock { s in
+            if s.failure == nil { s.failure = StoreError.wrap(e) }
+          }
+        }
+      }
     }
   }
 

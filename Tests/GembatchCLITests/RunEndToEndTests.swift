@@ -197,16 +197,16 @@ import Testing
 }
 
 /// Against a mock enforcing an RPM limit, a run with the same `--rpm` gets (almost) no 429s, and
-/// one without it does get them (so the test can fail). The mock's "minute" is shortened to 5 s:
-/// 600 per minute is then 50 per 5 s, the rate the runner's `--rpm 600` spacing produces.
+/// one without it does get them (so the test can fail). The mock's "minute" is shortened to 10 s:
+/// 600 per minute is then 100 per 10 s, the rate the runner's `--rpm 600` spacing produces.
 @Suite(.serialized) struct RateAccuracyTests {
   @Test func sameRPMAsTheServerGetsAlmostNo429s() async throws {
     let dir = try CLI.tempDir()
     let n = 150
     let file = try RunEndToEndTests.writeJobs(dir, count: n)
     let config = RunEndToEndTests.mockConfig { c in
-      c.quotaMinuteSeconds = 5
-      c.defaultQuota = QuotaLimits(rpm: 50)
+      c.quotaMinuteSeconds = 10
+      c.defaultQuota = QuotaLimits(rpm: 100)
     }
     try await GeminiMockServer.withServer(config) { port in
       let db = dir.appendingPathComponent("limited.sqlite")
@@ -218,9 +218,9 @@ import Testing
       #expect(r.status == 0, "\(r.stderr)")
       let s = try await RunEndToEndTests.stats(port: port)
       let limited = s["byStatus"]?["429"]?.intValue ?? 0
-      // The test's 5 s "minute" makes it 12 times more sensitive to jitter than a real one (the
-      // limiter's 1% margin is 50 ms here); a loaded CI machine may cost a rare refusal, which the
-      // retry absorbs. Without --rpm (below) the server refuses about a hundred.
+      // The test's 10 s "minute" makes it 6 times more sensitive to jitter than a real one (the
+      // limiter's 1% margin is 100 ms here); a loaded CI machine may cost a rare refusal, which
+      // the retry absorbs. Without --rpm (below) the server refuses about fifty.
       #expect(limited <= 3, "\(limited) requests were refused with 429 at the server's own rate")
       // 150 requests at 10/s: about 15 s, not much more (the limiter does not over-throttle).
       #expect(elapsed > .seconds(13) && elapsed < .seconds(30), "took \(elapsed)")

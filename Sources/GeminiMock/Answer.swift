@@ -152,35 +152,45 @@ struct Answer: Sendable {
   /// The rare kinds (blocked, safety, recitation) go through the tree.
   func bodyBuffer() -> ByteBuffer {
     if kind == .promptBlocked || kind == .safety || kind == .recitation { return ByteBuffer(string: bodyTree()) }
-    var w = JSONByteWriter(capacity: 448 + (text?.utf8.count ?? 0) + (thoughtText?.utf8.count ?? 0))
-    w.raw("{\"candidates\":[{\"content\":{")
-    if hasParts {
-      w.raw("\"parts\":[")
-      writeParts(&w)
-      w.raw("],")
+    // The rare parts are serialised first; everything else is bounded by its size.
+    let calls = functionCalls.map { $0.serialized() }
+    let groundingJSON = grounding?.serialized()
+    typealias W = JSONByteWriter
+    var bound = 1024 + promptDetails.count * (64 + W.intBound) + 8 * W.intBound
+    bound += W.stringBound(finishReason) + W.stringBound(model) + W.stringBound(responseId)
+    bound += [finishMessage, thoughtText, text].reduce(0) { $0 + ($1.map(W.stringBound) ?? 0) }
+    bound += 2 * (signature.map(W.stringBound) ?? 0)
+    bound += calls.reduce(0) { $0 + $1.utf8.count + 64 } + (groundingJSON?.utf8.count ?? 0)
+    bound += promptDetails.reduce(0) { $0 + W.stringBound($1.0) }
+    return W.buffer(bound: bound) { w in
+      w.raw("{\"candidates\":[{\"content\":{")
+      if hasParts {
+        w.raw("\"parts\":[")
+        writeParts(&w, calls: calls)
+        w.raw("],")
+      }
+      w.raw("\"role\":\"model\"},\"finishReason\":")
+      w.string(finishReason)
+      if let finishMessage {
+        w.raw(",\"finishMessage\":")
+        w.string(finishMessage)
+      }
+      if let groundingJSON {
+        w.raw(",\"groundingMetadata\":")
+        w.json(groundingJSON)
+      }
+      w.raw(",\"index\":0}],\"usageMetadata\":")
+      writeUsage(&w, candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
+      w.raw(",\"modelVersion\":")
+      w.string(model)
+      w.raw(",\"responseId\":")
+      w.string(responseId)
+      w.raw("}")
     }
-    w.raw("\"role\":\"model\"},\"finishReason\":")
-    w.string(finishReason)
-    if let finishMessage {
-      w.raw(",\"finishMessage\":")
-      w.string(finishMessage)
-    }
-    if let grounding {
-      w.raw(",\"groundingMetadata\":")
-      w.value(grounding)
-    }
-    w.raw(",\"index\":0}],\"usageMetadata\":")
-    writeUsage(&w, candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
-    w.raw(",\"modelVersion\":")
-    w.string(model)
-    w.raw(",\"responseId\":")
-    w.string(responseId)
-    w.raw("}")
-    return w.buffer
   }
 
   /// `parts()` (all defaults) written as JSON array elements, same keys in the same order.
-  private func writeParts(_ w: inout JSONByteWriter) {
+  private func writeParts(_ w: inout JSONByteWriter, calls: [String]) {
     var first = true
     if let t = thoughtText {
       w.raw("{\"text\":")
@@ -199,10 +209,10 @@ struct Answer: Sendable {
       w.raw("}")
       first = false
     }
-    for (i, c) in functionCalls.enumerated() {
+    for (i, c) in calls.enumerated() {
       if !first { w.raw(",") }
       w.raw("{\"functionCall\":")
-      w.value(c)
+      w.json(c)
       if i == 0, let signature, !signTextPart || text == nil {
         w.raw(",\"thoughtSignature\":")
         w.string(signature)

@@ -15,14 +15,16 @@ import Testing
 
   @Test func writerStringsAndIntsMatchSerialized() {
     for s in Self.tricky {
-      var w = JSONByteWriter(capacity: 8)
-      w.string(s)
-      #expect(String(buffer: w.buffer) == JSONValue.string(s).serialized(), "\(s.debugDescription)")
+      let b = JSONByteWriter.buffer(bound: JSONByteWriter.stringBound(s)) { $0.string(s) }
+      #expect(String(buffer: b) == JSONValue.string(s).serialized(), "\(s.debugDescription)")
     }
-    for n in [0, 7, 10, 99, 100, 12_345, -1, -40, Int.max, Int.min] {
-      var w = JSONByteWriter(capacity: 1)
-      w.int(n)
-      #expect(String(buffer: w.buffer) == String(n))
+    // The worst case fits its bound exactly.
+    let controls = String(repeating: "\u{01}", count: 10)
+    let worst = JSONByteWriter.buffer(bound: JSONByteWriter.stringBound(controls)) { $0.string(controls) }
+    #expect(worst.readableBytes == JSONByteWriter.stringBound(controls))
+    for n in [0, 7, 9, 10, 99, 100, 12_345, 999_999, 1_000_000, -1, -40, Int.max, Int.min] {
+      let b = JSONByteWriter.buffer(bound: JSONByteWriter.intBound) { $0.int(n) }
+      #expect(String(buffer: b) == String(n))
     }
   }
 

@@ -23,12 +23,12 @@ struct MockResponder: HTTPResponder {
     let path = request.uri.path
     if path.hasPrefix("/mock/") { return try await mockRoute(path, request) }
 
-    // /v1beta/models[/{model}[:{method}]] (also /v1/…)
+    // /v1beta/models[/{model}[:{method}]] (also /v1/…). The prefixes are ASCII: dropped by bytes.
     let rest: Substring
     if path.hasPrefix("/v1beta/models") {
-      rest = path.dropFirst("/v1beta/models".count)
+      rest = Substring(path.utf8.dropFirst(14))
     } else if path.hasPrefix("/v1/models") {
-      rest = path.dropFirst("/v1/models".count)
+      rest = Substring(path.utf8.dropFirst(10))
     } else {
       return errorResponse(MockError.notFound(path), array: false)
     }
@@ -39,7 +39,9 @@ struct MockResponder: HTTPResponder {
       return json(200, ModelCatalog.list(extra: state.config.extraModels))
     }
     let target = rest.dropFirst()  // drop "/"
-    guard let colon = target.lastIndex(of: ":") else {
+    // An ASCII path (all real ones) is searched by bytes; others by characters, as before.
+    let ascii = target.utf8.allSatisfy { $0 < 0x80 }
+    guard let colon = ascii ? target.utf8.lastIndex(of: UInt8(ascii: ":")) : target.lastIndex(of: ":") else {
       let model = String(target)
       guard request.method == .get, isKnown(model) else {
         return errorResponse(MockError.modelNotFound(model, method: "generateContent"), array: false)

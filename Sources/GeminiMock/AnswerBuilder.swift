@@ -131,48 +131,69 @@ enum AnswerBuilder {
     return prose(words: words, &rng)
   }
 
-  /// The word list as bytes, plain and capitalised, built once for `prose`.
-  static let wordBytes: [[UInt8]] = SchemaValueGenerator.words.map { Array($0.utf8) }
-  static let capitalizedWordBytes: [[UInt8]] = SchemaValueGenerator.words.map { Array(($0.prefix(1).uppercased() + $0.dropFirst()).utf8) }
-  static let longestWord = wordBytes.map(\.count).max() ?? 0
+  /// The word list flattened for `prose`: all words back to back, plain and capitalised, and
+  /// where each starts (one entry more than there are words).
+  struct WordTable: Sendable {
+    var plain: [UInt8] = []
+    var capital: [UInt8] = []
+    var start: [Int] = [0]
+    var longest = 0
+
+    init(_ words: [String]) {
+      for w in words {
+        let cap = Array((w.prefix(1).uppercased() + w.dropFirst()).utf8)
+        precondition(cap.count == w.utf8.count, "prose: capitalising must keep the length")
+        plain += Array(w.utf8)
+        capital += cap
+        start.append(plain.count)
+        longest = max(longest, cap.count)
+      }
+    }
+  }
+
+  static let wordTable = WordTable(SchemaValueGenerator.words)
 
   /// "Mock answer." and `words` words in sentences of 6 to 11, written into one string of the
   /// right capacity (no intermediate strings).
   static func prose(words: Int, _ rng: inout SplitMix64) -> String {
-    let plain = wordBytes, capital = capitalizedWordBytes
-    let capacity = 13 + words * (longestWord + 2)
-    return String(unsafeUninitializedCapacity: capacity) { out in
-      var n = 0
-      func put(_ bytes: [UInt8]) {
-        for b in bytes {
-          out[n] = b
-          n += 1
+    let table = wordTable
+    let count = table.start.count - 1
+    let capacity = 13 + words * (table.longest + 2)
+    return table.plain.withUnsafeBufferPointer { plain in
+      table.capital.withUnsafeBufferPointer { capital in
+        table.start.withUnsafeBufferPointer { start in
+          String(unsafeUninitializedCapacity: capacity) { out in
+            let o = out.baseAddress!
+            var n = 0
+            for b in "Mock answer.".utf8 {
+              o[n] = b
+              n += 1
+            }
+            var inSentence = 0
+            for _ in 0..<words {
+              // The list has 40 words: with a constant the modulo compiles to a multiply (same value).
+              let i = count == 40 ? rng.below(40) : rng.below(count)
+              o[n] = UInt8(ascii: " ")
+              n += 1
+              let from = (inSentence == 0 ? capital : plain).baseAddress! + start[i]
+              let length = start[i + 1] - start[i]
+              (o + n).update(from: from, count: length)
+              n += length
+              inSentence += 1
+              if inSentence >= 6 + rng.below(6) {
+                o[n] = UInt8(ascii: ".")
+                n += 1
+                inSentence = 0
+              }
+            }
+            if inSentence > 0 {
+              o[n] = UInt8(ascii: ".")
+              n += 1
+            }
+            return n
+          }
         }
       }
-      for b in "Mock answer.".utf8 {
-        out[n] = b
-        n += 1
-      }
-      var inSentence = 0
-      let count = plain.count
-      for _ in 0..<words {
-        // The list has 40 words: with a constant the modulo compiles to a multiply (same value).
-        let i = count == 40 ? rng.below(40) : rng.below(count)
-        out[n] = UInt8(ascii: " ")
-        n += 1
-        put(inSentence == 0 ? capital[i] : plain[i])
-        inSentence += 1
-        if inSentence >= 6 + rng.below(6) {
-          out[n] = UInt8(ascii: ".")
-          n += 1
-          inSentence = 0
-        }
-      }
-      if inSentence > 0 {
-        out[n] = UInt8(ascii: ".")
-        n += 1
-      }
-      return n
     }
   }
 

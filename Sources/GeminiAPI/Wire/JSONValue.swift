@@ -12,21 +12,22 @@ public enum JSONValue: Sendable, Hashable {
   case array([JSONValue])
   case object(JSONObject)
 
+  @inlinable
   public subscript(key: String) -> JSONValue? {
     if case .object(let o) = self { return o[key] }
     return nil
   }
 
-  public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-  public var doubleValue: Double? { if case .number(let n) = self { return n } else { return nil } }
-  public var intValue: Int? {
+  @inlinable public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+  @inlinable public var doubleValue: Double? { if case .number(let n) = self { return n } else { return nil } }
+  @inlinable public var intValue: Int? {
     if case .number(let n) = self, n.rounded() == n, abs(n) < 9.0e15 { return Int(n) }
     return nil
   }
-  public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-  public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-  public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
-  public var isNull: Bool { if case .null = self { return true } else { return false } }
+  @inlinable public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+  @inlinable public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+  @inlinable public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+  @inlinable public var isNull: Bool { if case .null = self { return true } else { return false } }
 
   /// The JSON type name as JSON Schema spells it.
   public var typeName: String {
@@ -47,13 +48,20 @@ public enum JSONValue: Sendable, Hashable {
 /// parts, configs, answers) are searched linearly, which is cheaper than hashing every key;
 /// objects with more than `indexedFrom` keys also keep a key → position dictionary.
 public struct JSONObject: Sendable, Hashable, Sequence {
-  private struct Entry: Sendable {
-    var key: String
-    var value: JSONValue
+  // Inlinable (with the storage usable from inline code) so that lookups and walks in other
+  // modules (the mock's request checks) are specialised rather than called through.
+  @usableFromInline
+  struct Entry: Sendable {
+    @usableFromInline var key: String
+    @usableFromInline var value: JSONValue
+    @inlinable init(key: String, value: JSONValue) {
+      self.key = key
+      self.value = value
+    }
   }
 
-  private var entries: [Entry] = []
-  private var index: [String: Int]?
+  @usableFromInline var entries: [Entry] = []
+  @usableFromInline var index: [String: Int]?
   private static let indexedFrom = 12
 
   public init() {}
@@ -64,10 +72,11 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
   /// The keys in order.
   public var keys: [String] { entries.map(\.key) }
-  public var count: Int { entries.count }
-  public var isEmpty: Bool { entries.isEmpty }
+  @inlinable public var count: Int { entries.count }
+  @inlinable public var isEmpty: Bool { entries.isEmpty }
 
-  private func position(of key: String) -> Int? {
+  @inlinable
+  func position(of key: String) -> Int? {
     if let index { return index[key] }
     for i in entries.indices where entries[i].key == key { return i }
     return nil
@@ -85,7 +94,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
   }
 
   public subscript(key: String) -> JSONValue? {
-    get { position(of: key).map { entries[$0].value } }
+    @inlinable get { position(of: key).map { entries[$0].value } }
     set {
       if let newValue {
         if let i = position(of: key) {
@@ -106,6 +115,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
   }
 
   /// Calls `body` with each key and value in order (no iterator boxing, for hot loops).
+  @inlinable
   public func forEachEntry<E: Error>(_ body: (String, JSONValue) throws(E) -> Void) throws(E) {
     for e in entries { try body(e.key, e.value) }
   }

@@ -5,8 +5,11 @@ local counter = 0
 local path = "/v1beta/models/gemini-2.0-flash:generateContent"
 local headers = { ["Content-Type"] = "application/json", ["x-goog-api-key"] = "bench-key" }
 
+-- The thread tag mixes the start time in, so a second run (the warm-up, then the measured run)
+-- does not repeat the first run's prompts.
+math.randomseed(os.time())
 setup = function(thread)
-  thread:set("tid", tostring(math.random(1, 1000000)))
+  thread:set("tid", os.time() .. "-" .. math.random(1, 1000000))
 end
 
 request = function()

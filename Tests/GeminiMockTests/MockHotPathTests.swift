@@ -31,22 +31,44 @@ import Testing
   /// Every answer shape the writer handles, and the tree-only kinds, through `bodyBuffer()`.
   @Test func bodyBufferEqualsTreeForAllShapes() throws {
     let tools: JSONValue = [
-      ["functionDeclarations": [["name": "f", "parameters": ["type": "OBJECT", "properties": ["a": ["type": "STRING"]]]], ["name": "g"]]]
+      [
+        "functionDeclarations": [
+          ["name": "f", "parameters": ["type": "OBJECT", "properties": ["a": ["type": "STRING"]]]], ["name": "g"],
+        ]
+      ]
     ]
     let schema: JSONValue = ["type": "OBJECT", "properties": ["name": ["type": "STRING"], "n": ["type": "INTEGER"]]]
     let cases: [(String, JSONValue)] = [
       ("gemini-2.0-flash", MockTest.prompt("text \u{01} ünï \"q\"")),
-      ("gemini-2.5-flash", MockTest.prompt("json", config: ["responseMimeType": "application/json", "responseSchema": schema])),
-      ("gemini-2.5-flash", MockTest.prompt("enum", config: ["responseMimeType": "text/x.enum", "responseSchema": ["type": "STRING", "enum": ["a\"b", "c"]]])),
+      (
+        "gemini-2.5-flash",
+        MockTest.prompt("json", config: ["responseMimeType": "application/json", "responseSchema": schema])
+      ),
+      (
+        "gemini-2.5-flash",
+        MockTest.prompt(
+          "enum",
+          config: ["responseMimeType": "text/x.enum", "responseSchema": ["type": "STRING", "enum": ["a\"b", "c"]]])
+      ),
       ("gemini-2.5-pro", MockTest.prompt("call f and g [[mock:call=f,g]]", extra: [("tools", tools)])),
-      ("gemini-2.5-flash", MockTest.prompt("call f", config: ["thinkingConfig": ["includeThoughts": true]], extra: [("tools", tools)])),
+      (
+        "gemini-2.5-flash",
+        MockTest.prompt("call f", config: ["thinkingConfig": ["includeThoughts": true]], extra: [("tools", tools)])
+      ),
       ("gemini-2.5-flash", MockTest.prompt("search \"this\"\nnext", extra: [("tools", [["googleSearch": [:]]])])),
-      ("gemini-3-flash-preview", MockTest.prompt("thoughts", config: ["thinkingConfig": ["includeThoughts": true, "thinkingLevel": "low"]])),
-      ("gemini-2.5-flash-lite", MockTest.prompt("all on thinking", config: ["maxOutputTokens": 1, "thinkingConfig": ["thinkingBudget": 512]])),
+      (
+        "gemini-3-flash-preview",
+        MockTest.prompt("thoughts", config: ["thinkingConfig": ["includeThoughts": true, "thinkingLevel": "low"]])
+      ),
+      (
+        "gemini-2.5-flash-lite",
+        MockTest.prompt("all on thinking", config: ["maxOutputTokens": 1, "thinkingConfig": ["thinkingBudget": 512]])
+      ),
     ]
     for kind in [Answer.Kind.normal, .promptBlocked, .safety, .recitation] {
       for (model, body) in cases {
-        let req = try MockRequest(model: model, body: try RequestNormalizer.normalize(body, as: .GenerateContentRequest))
+        let req = try MockRequest(
+          model: model, body: try RequestNormalizer.normalize(body, as: .GenerateContentRequest))
         for seed in 0..<4 as Range<UInt64> {
           var rng = SplitMix64(seed: seed)
           let a = AnswerBuilder.build(req, kind: kind, rng: &rng)
@@ -97,7 +119,9 @@ import Testing
       }
       return out
     }
-    let texts = ["Mock answer. Alpha beta.", "a\r\nb\r\nc", "abc e\u{301}x", "日本語テキスト", "ok 🎉 done", "x\u{301}\u{302}yz"]
+    let texts = [
+      "Mock answer. Alpha beta.", "a\r\nb\r\nc", "abc e\u{301}x", "日本語テキスト", "ok 🎉 done", "x\u{301}\u{302}yz",
+    ]
     for t in texts {
       for bytes in 0...(t.utf8.count + 1) {
         #expect(AnswerBuilder.cut(t, toBytes: bytes) == reference(t, bytes), "\(t.debugDescription) \(bytes)")
@@ -108,7 +132,18 @@ import Testing
   @Test func normaliserLeavesNormalBodiesAsTheyAre() throws {
     let body = MockTest.prompt(
       "hi", config: ["maxOutputTokens": 10, "thinkingConfig": ["thinkingBudget": 0]],
-      extra: [("tools", [["functionDeclarations": [["name": "f", "parameters": ["type": "OBJECT", "properties": ["a_b": ["type": "STRING"]]]]]]])])
+      extra: [
+        (
+          "tools",
+          [
+            [
+              "functionDeclarations": [
+                ["name": "f", "parameters": ["type": "OBJECT", "properties": ["a_b": ["type": "STRING"]]]]
+              ]
+            ]
+          ]
+        )
+      ])
     let n = try RequestNormalizer.normalize(body, as: .GenerateContentRequest)
     #expect(n == body)
     #expect(n.serialized() == body.serialized())
@@ -152,7 +187,9 @@ import Testing
     #expect(
       try message(#"{"generation_config":{"max_output_tokens":5,"bogus_name":1}}"#)
         == #"Invalid JSON payload received. Unknown name "bogus_name" at 'generation_config': Cannot find field."#)
-    #expect(try message(#"{"contents":[{"parts":[{"text":5}]}]}"#)?.hasPrefix("Invalid value at 'contents[0].parts[0].text' (TYPE_STRING), 5") == true)
+    #expect(
+      try message(#"{"contents":[{"parts":[{"text":5}]}]}"#)?.hasPrefix(
+        "Invalid value at 'contents[0].parts[0].text' (TYPE_STRING), 5") == true)
   }
 
   @Test func digestsAndParsingFromBytes() throws {
@@ -186,7 +223,9 @@ import Testing
     let fromBytes = try buffer.withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }
     #expect(fromBytes == (try JSONValue.parse(text)))
     #expect(fromBytes.serialized() == text)
-    #expect(throws: JSONParseError.self) { try ByteBuffer(string: "{").withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) } }
+    #expect(throws: JSONParseError.self) {
+      try ByteBuffer(string: "{").withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }
+    }
   }
 
   @Test func base64MatchesFoundation() {

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import NIOCore
 
 /// The token rule of the mock: a text costs ceil(UTF-8 bytes / 4) tokens; each inline or file
 /// media part costs 258 tokens (Gemini's per-image figure).
@@ -143,68 +144,125 @@ struct Answer: Sendable {
     return .object(o)
   }
 
-  /// The whole non-streamed body, written straight to text (the hot path of the mock).
+  /// The whole non-streamed body as text; see `bodyBuffer()`.
+  func body() -> String { String(buffer: bodyBuffer()) }
+
+  /// The whole non-streamed body, written straight into a buffer (the hot path of the mock).
   /// Produces exactly the bytes of `bodyTree()`, which builds a JSONValue first; a test holds them equal.
-  func body() -> String {
-    if kind == .promptBlocked || kind == .safety || kind == .recitation { return bodyTree() }
-    var o = ""
-    o.reserveCapacity(512 + (text?.utf8.count ?? 0) + (thoughtText?.utf8.count ?? 0))
-    o += "{\"candidates\":[{\"content\":{"
-    let ps = parts()
-    if !ps.isEmpty {
-      o += "\"parts\":"
-      o += JSONValue.array(ps).serialized()
-      o += ","
+  /// The rare kinds (blocked, safety, recitation) go through the tree.
+  func bodyBuffer() -> ByteBuffer {
+    if kind == .promptBlocked || kind == .safety || kind == .recitation { return ByteBuffer(string: bodyTree()) }
+    // The rare parts are serialised first; everything else is bounded by its size.
+    let calls = functionCalls.map { $0.serialized() }
+    let groundingJSON = grounding?.serialized()
+    typealias W = JSONByteWriter
+    var bound = 1024 + promptDetails.count * (64 + W.intBound) + 8 * W.intBound
+    bound += W.stringBound(finishReason) + W.stringBound(model) + W.stringBound(responseId)
+    bound += [finishMessage, thoughtText, text].reduce(0) { $0 + ($1.map(W.stringBound) ?? 0) }
+    bound += 2 * (signature.map(W.stringBound) ?? 0)
+    bound += calls.reduce(0) { $0 + $1.utf8.count + 64 } + (groundingJSON?.utf8.count ?? 0)
+    bound += promptDetails.reduce(0) { $0 + W.stringBound($1.0) }
+    return W.buffer(bound: bound) { w in
+      w.raw("{\"candidates\":[{\"content\":{")
+      if hasParts {
+        w.raw("\"parts\":[")
+        writeParts(&w, calls: calls)
+        w.raw("],")
+      }
+      w.raw("\"role\":\"model\"},\"finishReason\":")
+      w.string(finishReason)
+      if let finishMessage {
+        w.raw(",\"finishMessage\":")
+        w.string(finishMessage)
+      }
+      if let groundingJSON {
+        w.raw(",\"groundingMetadata\":")
+        w.json(groundingJSON)
+      }
+      w.raw(",\"index\":0}],\"usageMetadata\":")
+      writeUsage(&w, candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
+      w.raw(",\"modelVersion\":")
+      w.string(model)
+      w.raw(",\"responseId\":")
+      w.string(responseId)
+      w.raw("}")
     }
-    o += "\"role\":\"model\"},\"finishReason\":"
-    o += JSONValue.string(finishReason).serialized()
-    if let finishMessage {
-      o += ",\"finishMessage\":"
-      o += JSONValue.string(finishMessage).serialized()
-    }
-    if let grounding {
-      o += ",\"groundingMetadata\":"
-      o += grounding.serialized()
-    }
-    o += ",\"index\":0}],\"usageMetadata\":"
-    writeUsage(&o, candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
-    o += ",\"modelVersion\":"
-    o += JSONValue.string(model).serialized()
-    o += ",\"responseId\":"
-    o += JSONValue.string(responseId).serialized()
-    o += "}"
-    return o
   }
 
-  /// `usage(...)` written as text, same keys in the same order.
-  private func writeUsage(_ o: inout String, candidates: Int, thoughts: Int, final: Bool) {
-    o += "{\"promptTokenCount\":"
-    o += String(promptTokens)
+  /// `parts()` (all defaults) written as JSON array elements, same keys in the same order.
+  private func writeParts(_ w: inout JSONByteWriter, calls: [String]) {
+    var first = true
+    if let t = thoughtText {
+      w.raw("{\"text\":")
+      w.string(t)
+      w.raw(",\"thought\":true}")
+      first = false
+    }
+    if let t = text {
+      if !first { w.raw(",") }
+      w.raw("{\"text\":")
+      w.string(t)
+      if signTextPart, let signature {
+        w.raw(",\"thoughtSignature\":")
+        w.string(signature)
+      }
+      w.raw("}")
+      first = false
+    }
+    for (i, c) in calls.enumerated() {
+      if !first { w.raw(",") }
+      w.raw("{\"functionCall\":")
+      w.json(c)
+      if i == 0, let signature, !signTextPart || text == nil {
+        w.raw(",\"thoughtSignature\":")
+        w.string(signature)
+      }
+      w.raw("}")
+      first = false
+    }
+  }
+
+  /// `usage(...)` written directly, same keys in the same order.
+  private func writeUsage(_ w: inout JSONByteWriter, candidates: Int, thoughts: Int, final: Bool) {
+    w.raw("{\"promptTokenCount\":")
+    w.int(promptTokens)
     if candidates > 0 || (final && hasParts) {
-      o += ",\"candidatesTokenCount\":"
-      o += String(candidates)
+      w.raw(",\"candidatesTokenCount\":")
+      w.int(candidates)
     }
-    o += ",\"totalTokenCount\":"
-    o += String(promptTokens + candidates + thoughts + toolUseTokens)
+    w.raw(",\"totalTokenCount\":")
+    w.int(promptTokens + candidates + thoughts + toolUseTokens)
     if cachedTokens > 0 {
-      o += ",\"cachedContentTokenCount\":"
-      o += String(cachedTokens)
+      w.raw(",\"cachedContentTokenCount\":")
+      w.int(cachedTokens)
     }
-    o += ",\"promptTokensDetails\":["
+    w.raw(",\"promptTokensDetails\":[")
     for (i, d) in promptDetails.enumerated() {
-      if i > 0 { o += "," }
-      o += "{\"modality\":\"" + d.0 + "\",\"tokenCount\":" + String(d.1) + "}"
+      if i > 0 { w.raw(",") }
+      w.raw("{\"modality\":")
+      w.string(d.0)
+      w.raw(",\"tokenCount\":")
+      w.int(d.1)
+      w.raw("}")
     }
-    o += "]"
+    w.raw("]")
     if cachedTokens > 0 {
-      o += ",\"cacheTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":" + String(cachedTokens) + "}]"
+      w.raw(",\"cacheTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":")
+      w.int(cachedTokens)
+      w.raw("}]")
     }
     if toolUseTokens > 0 {
-      o += ",\"toolUsePromptTokenCount\":" + String(toolUseTokens)
-      o += ",\"toolUsePromptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":" + String(toolUseTokens) + "}]"
+      w.raw(",\"toolUsePromptTokenCount\":")
+      w.int(toolUseTokens)
+      w.raw(",\"toolUsePromptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":")
+      w.int(toolUseTokens)
+      w.raw("}]")
     }
-    if thoughts > 0 { o += ",\"thoughtsTokenCount\":" + String(thoughts) }
-    o += "}"
+    if thoughts > 0 {
+      w.raw(",\"thoughtsTokenCount\":")
+      w.int(thoughts)
+    }
+    w.raw("}")
   }
 
   /// The whole non-streamed body, built as a JSONValue tree (reference form of `body()`).

@@ -128,24 +128,88 @@ enum AnswerBuilder {
     } else {
       words = 12 + rng.below(36)
     }
-    var s = "Mock answer."
-    var inSentence = 0
-    for _ in 0..<words {
-      var w = SchemaValueGenerator.words[rng.below(SchemaValueGenerator.words.count)]
-      if inSentence == 0 { w = w.prefix(1).uppercased() + w.dropFirst() }
-      s += " " + w
-      inSentence += 1
-      if inSentence >= 6 + rng.below(6) {
-        s += "."
-        inSentence = 0
+    return prose(words: words, &rng)
+  }
+
+  /// The word list flattened for `prose`: all words back to back, plain and capitalised, and
+  /// where each starts (one entry more than there are words).
+  struct WordTable: Sendable {
+    var plain: [UInt8] = []
+    var capital: [UInt8] = []
+    var start: [Int] = [0]
+    var longest = 0
+
+    init(_ words: [String]) {
+      for w in words {
+        let cap = Array((w.prefix(1).uppercased() + w.dropFirst()).utf8)
+        precondition(cap.count == w.utf8.count, "prose: capitalising must keep the length")
+        plain += Array(w.utf8)
+        capital += cap
+        start.append(plain.count)
+        longest = max(longest, cap.count)
       }
     }
-    if inSentence > 0 { s += "." }
-    return s
+  }
+
+  static let wordTable = WordTable(SchemaValueGenerator.words)
+
+  /// "Mock answer." and `words` words in sentences of 6 to 11, written into one string of the
+  /// right capacity (no intermediate strings).
+  static func prose(words: Int, _ rng: inout SplitMix64) -> String {
+    let table = wordTable
+    let count = table.start.count - 1
+    let capacity = 13 + words * (table.longest + 2)
+    return table.plain.withUnsafeBufferPointer { plain in
+      table.capital.withUnsafeBufferPointer { capital in
+        table.start.withUnsafeBufferPointer { start in
+          String(unsafeUninitializedCapacity: capacity) { out in
+            let o = out.baseAddress!
+            var n = 0
+            for b in "Mock answer.".utf8 {
+              o[n] = b
+              n += 1
+            }
+            var inSentence = 0
+            for _ in 0..<words {
+              // The list has 40 words: with a constant the modulo compiles to a multiply (same value).
+              let i = count == 40 ? rng.below(40) : rng.below(count)
+              o[n] = UInt8(ascii: " ")
+              n += 1
+              let from = (inSentence == 0 ? capital : plain).baseAddress! + start[i]
+              let length = start[i + 1] - start[i]
+              (o + n).update(from: from, count: length)
+              n += length
+              inSentence += 1
+              if inSentence >= 6 + rng.below(6) {
+                o[n] = UInt8(ascii: ".")
+                n += 1
+                inSentence = 0
+              }
+            }
+            if inSentence > 0 {
+              o[n] = UInt8(ascii: ".")
+              n += 1
+            }
+            return n
+          }
+        }
+      }
+    }
   }
 
   /// The first `bytes` bytes of `text`, never splitting a character.
   static func cut(_ text: String, toBytes bytes: Int) -> String {
+    let utf8 = text.utf8
+    if utf8.count <= bytes { return text }
+    // Fast path: ASCII up to and including the byte after the cut. Between two ASCII bytes
+    // there is always a character boundary, except inside "\r\n".
+    if bytes >= 0, let fast = utf8.withContiguousStorageIfAvailable({ u -> String? in
+      for k in 0...bytes where u[k] >= 0x80 { return nil }
+      if bytes > 0, u[bytes - 1] == 0x0D, u[bytes] == 0x0A { return nil }
+      return String(decoding: UnsafeBufferPointer(rebasing: u[0..<bytes]), as: UTF8.self)
+    }), let fast {
+      return fast
+    }
     var out = ""
     var n = 0
     for ch in text {
@@ -225,7 +289,10 @@ enum AnswerBuilder {
     ]
   }
 
-  static func token(_ rng: inout SplitMix64, bytes: Int) -> String {
+  static func token(_ rng: inout SplitMix64, bytes: Int) -> String { base64(randomBytes(&rng, bytes), url: true) }
+
+  /// `bytes` bytes from the generator, 8 per draw, low byte first.
+  static func randomBytes(_ rng: inout SplitMix64, _ bytes: Int) -> [UInt8] {
     var raw: [UInt8] = []
     raw.reserveCapacity(bytes)
     while raw.count < bytes {
@@ -235,35 +302,54 @@ enum AnswerBuilder {
         x >>= 8
       }
     }
-    return base64(raw, url: true)
+    return raw
   }
+
+  static let base64Standard = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+  static let base64URL = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
   /// Base64 without Foundation (hot path); `url` uses the URL-safe alphabet without padding.
-  static func base64(_ bytes: [UInt8], url: Bool) -> String {
-    let table = Array((url
-      ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-      : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/").utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity((bytes.count + 2) / 3 * 4)
-    var i = 0
-    while i + 2 < bytes.count {
-      let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-      out += [table[Int(n >> 18)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
-      i += 3
+  /// `limit` keeps only the first characters (written, not cut afterwards).
+  static func base64(_ bytes: [UInt8], url: Bool, limit: Int = .max) -> String {
+    let table = url ? base64URL : base64Standard
+    let rest = bytes.count % 3
+    let length = bytes.count / 3 * 4 + (rest == 0 ? 0 : url ? rest + 1 : 4)
+    // Written in a buffer of the full length (always small), then the first `limit` bytes kept.
+    return String(unsafeUninitializedCapacity: length) { out -> Int in
+      var i = 0
+      var o = 0
+      while i + 2 < bytes.count {
+        let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+        out[o] = table[Int(n >> 18)]
+        out[o + 1] = table[Int(n >> 12 & 63)]
+        out[o + 2] = table[Int(n >> 6 & 63)]
+        out[o + 3] = table[Int(n & 63)]
+        i += 3
+        o += 4
+      }
+      if rest > 0 {
+        var n = UInt32(bytes[i]) << 16
+        if rest == 2 { n |= UInt32(bytes[i + 1]) << 8 }
+        out[o] = table[Int(n >> 18)]
+        out[o + 1] = table[Int(n >> 12 & 63)]
+        o += 2
+        if rest == 2 {
+          out[o] = table[Int(n >> 6 & 63)]
+          o += 1
+        }
+        if !url {
+          for _ in 0..<(3 - rest) {
+            out[o] = UInt8(ascii: "=")
+            o += 1
+          }
+        }
+      }
+      return min(o, limit)
     }
-    let rest = bytes.count - i
-    if rest > 0 {
-      var n = UInt32(bytes[i]) << 16
-      if rest == 2 { n |= UInt32(bytes[i + 1]) << 8 }
-      out.append(table[Int(n >> 18)])
-      out.append(table[Int(n >> 12 & 63)])
-      if rest == 2 { out.append(table[Int(n >> 6 & 63)]) }
-      if !url { out += Array(repeating: UInt8(ascii: "="), count: 3 - rest) }
-    }
-    return String(decoding: out, as: UTF8.self)
   }
 
-  static func responseId(_ rng: inout SplitMix64) -> String { String(token(&rng, bytes: 17).prefix(22)) }
+  /// 22 characters: the base64url of 17 random bytes without its last character.
+  static func responseId(_ rng: inout SplitMix64) -> String { base64(randomBytes(&rng, 17), url: true, limit: 22) }
 
   static func signature(_ rng: inout SplitMix64) -> String {
     var raw: [UInt8] = []

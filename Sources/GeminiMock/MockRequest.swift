@@ -39,8 +39,13 @@ struct MockRequest: Sendable {
 
   /// Validates a normalised request body the way the API does (after the shape checks).
   init(model: String, body: JSONValue) throws(MockError) {
+    try self.init(model: model, family: ModelCatalog.family(of: model), body: body)
+  }
+
+  /// `family` is `ModelFamily(model: model)`, already known to the caller.
+  init(model: String, family: ModelFamily, body: JSONValue) throws(MockError) {
     self.model = model
-    family = ModelFamily(model: model)
+    self.family = family
     guard let o = body.objectValue else { throw MockError.invalidArgument("Invalid JSON payload received.") }
 
     var text = ""

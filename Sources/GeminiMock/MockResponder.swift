@@ -16,17 +16,19 @@ struct MockResponder: HTTPResponder {
   static let chunksHeader = HTTPField.Name("x-mock-chunks")!
   static let chunkDelayHeader = HTTPField.Name("x-mock-chunk-delay")!
   static let jsonType = "application/json; charset=UTF-8"
+  /// Built once: the headers of every JSON answer.
+  static let jsonHeaders: HTTPFields = [.contentType: jsonType]
 
   func respond(to request: Request, context: Context) async throws -> Response {
     let path = request.uri.path
     if path.hasPrefix("/mock/") { return try await mockRoute(path, request) }
 
-    // /v1beta/models[/{model}[:{method}]] (also /v1/…)
+    // /v1beta/models[/{model}[:{method}]] (also /v1/…). The prefixes are ASCII: dropped by bytes.
     let rest: Substring
     if path.hasPrefix("/v1beta/models") {
-      rest = path.dropFirst("/v1beta/models".count)
+      rest = Substring(path.utf8.dropFirst(14))
     } else if path.hasPrefix("/v1/models") {
-      rest = path.dropFirst("/v1/models".count)
+      rest = Substring(path.utf8.dropFirst(10))
     } else {
       return errorResponse(MockError.notFound(path), array: false)
     }
@@ -37,7 +39,9 @@ struct MockResponder: HTTPResponder {
       return json(200, ModelCatalog.list(extra: state.config.extraModels))
     }
     let target = rest.dropFirst()  // drop "/"
-    guard let colon = target.lastIndex(of: ":") else {
+    // An ASCII path (all real ones) is searched by bytes; others by characters, as before.
+    let ascii = target.utf8.allSatisfy { $0 < 0x80 }
+    guard let colon = ascii ? target.utf8.lastIndex(of: UInt8(ascii: ":")) : target.lastIndex(of: ":") else {
       let model = String(target)
       guard request.method == .get, isKnown(model) else {
         return errorResponse(MockError.modelNotFound(model, method: "generateContent"), array: false)
@@ -65,7 +69,7 @@ struct MockResponder: HTTPResponder {
   // MARK: - Auth, models
 
   func authError(_ request: Request) -> MockError? {
-    var key = request.headers[Self.keyHeader]
+    var key = Self.header(request.headers, Self.keyHeader)
     if key == nil, let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
       key = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
@@ -75,16 +79,21 @@ struct MockResponder: HTTPResponder {
     return nil
   }
 
-  func isKnown(_ model: String) -> Bool {
+  func isKnown(_ model: String) -> Bool { knownFamily(model) != nil }
+
+  /// The family of a model the mock answers for (`.unknown` for an extra model), nil for others.
+  func knownFamily(_ model: String) -> ModelFamily? {
+    let family = ModelCatalog.family(of: model)
+    if family != .unknown { return family }
     let m = model.hasPrefix("models/") ? String(model.dropFirst(7)) : model
-    return ModelFamily(model: m) != .unknown || state.config.extraModels.contains(m)
+    return state.config.extraModels.contains(m) ? family : nil
   }
 
   // MARK: - generateContent
 
   func generate(_ request: Request, _ context: Context, model: String, stream: StreamForm?) async throws -> Response {
     let array = stream == .jsonArray
-    guard isKnown(model) else {
+    guard let family = knownFamily(model) else {
       return recorded(model, errorResponse(MockError.modelNotFound(model, method: "generateContent"), array: array), count: true)
     }
     let buffer: ByteBuffer
@@ -93,19 +102,14 @@ struct MockResponder: HTTPResponder {
     } catch {
       return recorded(model, errorResponse(MockError.payloadTooLarge(state.config.maxBodyBytes), array: array), count: true)
     }
-    let bytes = buffer.readableBytesView
-    var sha = SHA256()
-    sha.update(bytes)
-    let digest = sha.finalize()
-    let hash = Self.hex(digest)
-    var bodySeed: UInt64 = 0
-    for i in 0..<8 { bodySeed = bodySeed << 8 | UInt64(digest[i]) }
-    let occurrence = state.counters.withLock { $0.stats.receive(model: model, bodyHash: hash) }
+    let digest = buffer.withUnsafeReadableBytes { BodyDigest(of: $0) }
+    let bodySeed = digest.words.0  // the first 8 bytes of the SHA-256, big-endian
+    let occurrence = state.counters.withLock { $0.stats.receive(model: model, body: digest) }
 
     // Parse and validate.
     let parsed: JSONValue
     do {
-      parsed = try JSONValue.parse(Data(bytes))
+      parsed = try buffer.withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }
     } catch {
       let reason = (error as? JSONParseError).map { "\($0.reason) at byte \($0.offset)" } ?? "unexpected token"
       return recorded(
@@ -114,7 +118,7 @@ struct MockResponder: HTTPResponder {
     let req: MockRequest
     do {
       let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
-      req = try MockRequest(model: model, body: normalized)
+      req = try MockRequest(model: model, family: family, body: normalized)
     } catch {
       return recorded(model, errorResponse(error, array: array))
     }
@@ -125,7 +129,9 @@ struct MockResponder: HTTPResponder {
 
     // Quotas.
     let inputTokens = MockTokens.text(req.promptTextBytes) + req.mediaParts.values.reduce(0, +) * MockTokens.perMediaPart
-    let limits = state.config.quota(for: model.hasPrefix("models/") ? String(model.dropFirst(7)) : model)
+    let limits =
+      state.config.quotas.isEmpty
+      ? state.config.defaultQuota : state.config.quota(for: model.hasPrefix("models/") ? String(model.dropFirst(7)) : model)
     if !limits.isUnlimited {
       let now = state.now
       if let refusal = state.counters.withLock({ $0.quotas.admit(model: model, inputTokens: inputTokens, limits: limits, now: now) }) {
@@ -137,7 +143,7 @@ struct MockResponder: HTTPResponder {
 
     // First-byte latency.
     var latency = state.config.firstByteLatency
-    if let h = request.headers[Self.latencyHeader], let l = LatencyModel.parse(h) { latency = l }
+    if let h = Self.header(request.headers, Self.latencyHeader), let l = LatencyModel.parse(h) { latency = l }
     var delay = latency.sample(&faultRng)
     if fault == .slowFirstByte { delay += state.config.slowFirstByteDelay }
     if delay > .zero { try await Task.sleep(for: delay) }
@@ -155,7 +161,7 @@ struct MockResponder: HTTPResponder {
     case .malformedBody?:
       record(model, "200")
       return Response(
-        status: .ok, headers: [.contentType: Self.jsonType],
+        status: .ok, headers: Self.jsonHeaders,
         body: .init(byteBuffer: ByteBuffer(string: "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"unterminated")))
     case .proxyHTML?:
       record(model, "502")
@@ -196,19 +202,19 @@ struct MockResponder: HTTPResponder {
     let answer = AnswerBuilder.build(req, kind: kind, rng: &rng)
 
     guard let stream else {
-      let body = answer.body()
+      let body = answer.bodyBuffer()
       record(model, fault == .dropMidBody ? "drop" : "200")
       if fault == .dropMidBody || fault == .cutStream {
-        let bytes = Array(body.utf8)
-        let half = bytes.count / 2
+        let count = body.readableBytes
+        let half = body.getSlice(at: body.readerIndex, length: count / 2)!
         return Response(
-          status: .ok, headers: [.contentType: Self.jsonType, .contentLength: String(bytes.count)],
-          body: ResponseBody(contentLength: bytes.count) { writer in
-            try await writer.write(ByteBuffer(bytes: bytes[0..<half]))
+          status: .ok, headers: [.contentType: Self.jsonType, .contentLength: String(count)],
+          body: ResponseBody(contentLength: count) { writer in
+            try await writer.write(half)
             throw MockServerError(message: "connection dropped mid-body (injected)")
           })
       }
-      return Response(status: .ok, headers: [.contentType: Self.jsonType], body: .init(byteBuffer: ByteBuffer(string: body)))
+      return Response(status: .ok, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
     }
 
     var chunks = state.config.streamChunks
@@ -276,7 +282,7 @@ struct MockResponder: HTTPResponder {
           try await writer.finish(nil)
         })
     }
-    return Response(status: status, headers: [.contentType: Self.jsonType], body: .init(byteBuffer: ByteBuffer(bytes: entry.bytes)))
+    return Response(status: status, headers: Self.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: entry.bytes)))
   }
 
   // MARK: - countTokens
@@ -328,7 +334,7 @@ struct MockResponder: HTTPResponder {
 
   func chooseFault(_ request: Request, _ req: MockRequest, occurrence: Int, rng: inout SplitMix64) -> MockFault? {
     var specs: [String] = []
-    if let h = request.headers[Self.faultHeader] { specs += h.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    if let h = Self.header(request.headers, Self.faultHeader) { specs += h.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     specs += req.markers
     for spec in specs {
       // `name` or `name*K`: the fault applies to the first K receipts of this body only.
@@ -358,34 +364,34 @@ struct MockResponder: HTTPResponder {
   /// Records the status of a response; `count` also counts the request (when it was refused before its body was read).
   func recorded(_ model: String, _ r: Response, count: Bool = false) -> Response {
     state.counters.withLock {
-      if count { _ = $0.stats.receive(model: model, bodyHash: nil) }
+      if count { _ = $0.stats.receive(model: model, body: nil) }
       $0.stats.record(model: model, status: String(r.status.code))
     }
     return r
   }
 
+  /// `fields[name]` by one scan of the fields: cheaper for the headers looked up on every request,
+  /// which are usually absent or single. A repeated header goes through the subscript (which joins).
+  static func header(_ fields: HTTPFields, _ name: HTTPField.Name) -> String? {
+    var found: String?
+    for f in fields where f.name == name {
+      if found != nil { return fields[name] }
+      found = f.value
+    }
+    return found
+  }
+
   func errorResponse(_ e: MockError, array: Bool) -> Response {
     let text = array ? "[" + e.body.dropLast() + "\n]" : e.body
     return Response(
-      status: HTTPResponse.Status(code: e.code), headers: [.contentType: Self.jsonType],
+      status: HTTPResponse.Status(code: e.code), headers: Self.jsonHeaders,
       body: .init(byteBuffer: ByteBuffer(string: text)))
   }
 
   func json(_ status: Int, _ v: JSONValue) -> Response {
     Response(
-      status: HTTPResponse.Status(code: status), headers: [.contentType: Self.jsonType],
+      status: HTTPResponse.Status(code: status), headers: Self.jsonHeaders,
       body: .init(byteBuffer: ByteBuffer(string: v.serialized())))
-  }
-
-  static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 0xf)])
-    }
-    return String(decoding: out, as: UTF8.self)
   }
 
   static let proxyPage = """

@@ -10,19 +10,23 @@ public struct MockStats: Sendable, Hashable {
   public var byStatus: [String: Int] = [:]
   public var byModelStatus: [String: [String: Int]] = [:]
   /// SHA-256 (hex) of each generateContent/streamGenerateContent body → times received.
-  public var bodies: [String: Int] = [:]
+  public var bodies: [String: Int] {
+    Dictionary(uniqueKeysWithValues: bodyCounts.map { ($0.key.hex, $0.value) })
+  }
   /// Receipts beyond the first of the same body.
   public var duplicates = 0
+  /// The per-body counts, keyed by the digest itself (hex only when shown).
+  private var bodyCounts: [BodyDigest: Int] = [:]
 
   public init() {}
 
   /// Records a body; returns how many times it has now been received (1 the first time).
-  mutating func receive(model: String, bodyHash: String?) -> Int {
+  mutating func receive(model: String, body: BodyDigest?) -> Int {
     requests += 1
     byModel[model, default: 0] += 1
-    guard let bodyHash else { return 1 }
-    let n = (bodies[bodyHash] ?? 0) + 1
-    bodies[bodyHash] = n
+    guard let body else { return 1 }
+    let n = (bodyCounts[body] ?? 0) + 1
+    bodyCounts[body] = n
     if n > 1 { duplicates += 1 }
     return n
   }
@@ -41,9 +45,50 @@ public struct MockStats: Sendable, Hashable {
     o["byModel"] = obj(byModel)
     o["byStatus"] = obj(byStatus)
     o["byModelStatus"] = .object(JSONObject(byModelStatus.sorted { $0.key < $1.key }.map { ($0.key, obj($0.value)) }))
-    o["uniqueBodies"] = .number(Double(bodies.count))
+    o["uniqueBodies"] = .number(Double(bodyCounts.count))
     o["duplicates"] = .number(Double(duplicates))
     if includeBodies { o["bodies"] = obj(bodies) }
     return .object(o)
   }
+}
+
+/// The SHA-256 of a request body, as four words (cheap to hash and to keep per body).
+struct BodyDigest: Hashable, Sendable {
+  var words: (UInt64, UInt64, UInt64, UInt64)
+
+  /// From the 32 bytes of a digest; each word big-endian, so `words.0` is the first 8 bytes.
+  init(_ digest: [UInt8]) {
+    precondition(digest.count == 32)
+    func word(_ i: Int) -> UInt64 {
+      var w: UInt64 = 0
+      for b in digest[i * 8..<i * 8 + 8] { w = w << 8 | UInt64(b) }
+      return w
+    }
+    words = (word(0), word(1), word(2), word(3))
+  }
+
+  /// The digest of `bytes`.
+  init(of bytes: UnsafeRawBufferPointer) {
+    var sha = SHA256()
+    sha.update(bytes)
+    self.init(sha.finalize())
+  }
+
+  var hex: String {
+    let digits: StaticString = "0123456789abcdef"
+    return String(unsafeUninitializedCapacity: 64) { out in
+      var n = 0
+      for w in [words.0, words.1, words.2, words.3] {
+        for shift in stride(from: 60, through: 0, by: -4) {
+          out[n] = digits.utf8Start[Int(w >> UInt64(shift) & 0xF)]
+          n += 1
+        }
+      }
+      return n
+    }
+  }
+
+  static func == (a: BodyDigest, b: BodyDigest) -> Bool { a.words == b.words }
+  /// The first 64 bits of a SHA-256 are as good a hash as any; equality still checks all 256.
+  func hash(into h: inout Hasher) { h.combine(words.0) }
 }

@@ -13,6 +13,21 @@ enum ModelCatalog {
     ("gemini-3-flash-preview", "Gemini 3 Flash Preview", 1_048_576, 65_536, true),
   ]
 
+  /// The catalog's names, bare and with `models/`, classified once.
+  private static let families: [String: ModelFamily] = {
+    var d: [String: ModelFamily] = [:]
+    for m in models {
+      d[m.name] = ModelFamily(model: m.name)
+      d["models/" + m.name] = ModelFamily(model: m.name)
+    }
+    return d
+  }()
+
+  /// `ModelFamily(model:)`, without parsing the name again for a catalog model (per request).
+  static func family(of model: String) -> ModelFamily {
+    families[model] ?? ModelFamily(model: model)
+  }
+
   static func info(_ model: String) -> JSONValue {
     let m = model.hasPrefix("models/") ? String(model.dropFirst(7)) : model
     let known = models.first { $0.name == m }

@@ -33,15 +33,41 @@ enum MessageName: String, Sendable {
   case SafetySetting, GenerationConfig, ThinkingConfig, VideoMetadata
 
   /// The field table, built once per message type.
-  var fields: [String: FieldKind] { MessageName.tables[self]! }
+  var fields: [String: FieldKind] { MessageName.tables[ordinal] }
+
+  /// Position in `all` (a switch: hashing a raw-value enum would hash its name string).
+  private var ordinal: Int {
+    switch self {
+    case .GenerateContentRequest: 0
+    case .CountTokensRequest: 1
+    case .Content: 2
+    case .Part: 3
+    case .Blob: 4
+    case .FileData: 5
+    case .FunctionCall: 6
+    case .FunctionResponse: 7
+    case .ExecutableCode: 8
+    case .CodeExecutionResult: 9
+    case .Tool: 10
+    case .FunctionDeclaration: 11
+    case .ToolConfig: 12
+    case .FunctionCallingConfig: 13
+    case .SafetySetting: 14
+    case .GenerationConfig: 15
+    case .ThinkingConfig: 16
+    case .VideoMetadata: 17
+    }
+  }
 
   private static let all: [MessageName] = [
     .GenerateContentRequest, .CountTokensRequest, .Content, .Part, .Blob, .FileData, .FunctionCall, .FunctionResponse,
     .ExecutableCode, .CodeExecutionResult, .Tool, .FunctionDeclaration, .ToolConfig, .FunctionCallingConfig,
     .SafetySetting, .GenerationConfig, .ThinkingConfig, .VideoMetadata,
   ]
-  private static let tables: [MessageName: [String: FieldKind]] = Dictionary(
-    uniqueKeysWithValues: all.map { ($0, $0.buildFields()) })
+  private static let tables: [[String: FieldKind]] = {
+    precondition(all.enumerated().allSatisfy { $0.offset == $0.element.ordinal })
+    return all.map { $0.buildFields() }
+  }()
 
   private func buildFields() -> [String: FieldKind] {
     switch self {
@@ -206,52 +232,68 @@ struct RequestNormalizer {
   }
 
   private static func normalize(_ v: JSONValue, kind: FieldKind) throws(ShapeError) -> JSONValue {
+    try rewrite(v, kind: kind) ?? v
+  }
+
+  /// Checks `v` against `kind` and returns its normal form only when that differs from `v` (a
+  /// snake_case name, a quoted number somewhere inside); nil when `v` is already normal, the usual
+  /// case, so a well-formed request is validated without being copied.
+  private static func rewrite(_ v: JSONValue, kind: FieldKind) throws(ShapeError) -> JSONValue? {
     switch kind {
-    case .opaque: return v
+    case .opaque: return nil
     case .string:
       guard case .string = v else { throw invalid(kind, v) }
-      return v
+      return nil
     case .bool:
       guard case .bool = v else { throw invalid(kind, v) }
-      return v
+      return nil
     case .number:
       switch v {
-      case .number: return v
+      case .number: return nil
       case .string(let s): if let d = Double(s) { return .number(d) }  // proto JSON accepts quoted numbers
       default: break
       }
       throw invalid(kind, v)
     case .int:
       switch v {
-      case .number(let n) where n.rounded() == n: return v
+      case .number(let n) where n.rounded() == n: return nil
       case .string(let s): if let i = Int(s) { return .number(Double(i)) }
       default: break
       }
       throw invalid(kind, v)
     case .repeated(let inner):
-      if case .null = v { return v }
+      if case .null = v { return nil }
       guard case .array(let a) = v else { throw invalid(inner, v) }
-      var out: [JSONValue] = []
-      out.reserveCapacity(a.count)
-      for (i, e) in a.enumerated() {
-        do { out.append(try normalize(e, kind: inner)) } catch {
+      var out: [JSONValue]?
+      for i in a.indices {
+        let r: JSONValue?
+        do { r = try rewrite(a[i], kind: inner) } catch {
           var err = error
           err.steps.append(.index(i))
           throw err
         }
+        if let r {
+          if out == nil { out = a }
+          out![i] = r
+        }
       }
-      return .array(out)
+      return out.map { .array($0) }
     case .map(let inner):
       guard case .object(let o) = v else { throw invalid(kind, v) }
-      var out = JSONObject()
-      for (k, e) in o {
-        do { out[k] = try normalize(e, kind: inner) } catch {
+      var out: JSONObject?
+      try o.forEachEntry { (k, e) throws(ShapeError) in
+        let r: JSONValue?
+        do throws(ShapeError) { r = try rewrite(e, kind: inner) } catch {
           var err = error
           err.steps.append(.key(k))
           throw err
         }
+        if let r {
+          if out == nil { out = o }
+          out![k] = r
+        }
       }
-      return .object(out)
+      return out.map { .object($0) }
     case .message(let m):
       return try object(v, fields: m.fields, kind: kind)
     case .schema:
@@ -259,19 +301,41 @@ struct RequestNormalizer {
     }
   }
 
-  private static func object(_ v: JSONValue, fields: [String: FieldKind], kind: FieldKind) throws(ShapeError) -> JSONValue {
-    if case .null = v { return v }
+  /// A message: every name must be a field (camelCase or snake_case); values are checked by kind.
+  /// Returns nil when no name needed renaming and no value changed.
+  private static func object(_ v: JSONValue, fields: [String: FieldKind], kind: FieldKind) throws(ShapeError) -> JSONValue? {
+    if case .null = v { return nil }
     guard case .object(let o) = v else { throw invalid(kind, v) }
-    var out = JSONObject()
-    for (k, e) in o {
+    // `out` stays nil while nothing changed; it is a copy of `o` with values replaced while no
+    // name changed, and a rebuilt object (names in camelCase) from the first renamed name on.
+    var out: JSONObject?
+    var rebuilt = false
+    var j = 0
+    try o.forEachEntry { (k, e) throws(ShapeError) in
+      defer { j += 1 }
       let name = camel(k)
       guard let fk = fields[name] else { throw ShapeError(problem: .unknownName(k)) }
-      do { out[name] = try normalize(e, kind: fk) } catch {
+      let r: JSONValue?
+      do throws(ShapeError) { r = try rewrite(e, kind: fk) } catch {
         var err = error
         err.steps.append(.field(name))
         throw err
       }
+      if rebuilt {
+        out![name] = r ?? e
+      } else if name != k {
+        // First renamed name: rebuild from the (unrenamed) names before it.
+        let before = out ?? o
+        var fresh = JSONObject()
+        for p in before.keys.prefix(j) { fresh[p] = before[p] }
+        fresh[name] = r ?? e
+        out = fresh
+        rebuilt = true
+      } else if let r {
+        if out == nil { out = o }
+        out![k] = r
+      }
     }
-    return .object(out)
+    return out.map { .object($0) }
   }
 }

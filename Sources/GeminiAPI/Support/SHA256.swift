@@ -6,7 +6,9 @@ public struct SHA256: Sendable {
   private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
   )
-  private var buffer: [UInt8] = []
+  /// The partial block (fewer than 64 bytes), inline so that hashing allocates nothing.
+  private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+  private var blockCount = 0
   private var length: UInt64 = 0
 
   private static let k: [UInt32] = [
@@ -20,70 +22,88 @@ public struct SHA256: Sendable {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
   ]
 
-  public init() { buffer.reserveCapacity(64) }
+  public init() {}
 
   public mutating func update<D: Sequence>(_ data: D) where D.Element == UInt8 {
-    let done: Void? = data.withContiguousStorageIfAvailable { updateContiguous($0) }
+    let done: Void? = data.withContiguousStorageIfAvailable { updateContiguous(UnsafeRawBufferPointer($0)) }
     if done != nil { return }
+    var chunk: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var n = 0
     for b in data {
-      buffer.append(b)
-      if buffer.count == 64 { compressBuffer() }
-      length &+= 1
+      withUnsafeMutableBytes(of: &chunk) { $0[n] = b }
+      n += 1
+      if n == 64 {
+        withUnsafeBytes(of: &chunk) { updateContiguous($0) }
+        n = 0
+      }
     }
+    withUnsafeBytes(of: &chunk) { updateContiguous(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
   }
 
-  /// Whole 64-byte blocks are compressed straight from the caller's memory.
-  private mutating func updateContiguous(_ p: UnsafeBufferPointer<UInt8>) {
+  /// Whole 64-byte blocks are compressed straight from the caller's memory; the rest waits in `block`.
+  private mutating func updateContiguous(_ p: UnsafeRawBufferPointer) {
     guard var base = p.baseAddress else { return }
     var n = p.count
     length &+= UInt64(n)
-    if !buffer.isEmpty {
-      let take = min(64 - buffer.count, n)
-      buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: take))
+    if blockCount > 0 {
+      let take = min(64 - blockCount, n)
+      let at = blockCount
+      withUnsafeMutableBytes(of: &block) { b in
+        b.baseAddress!.advanced(by: at).copyMemory(from: base, byteCount: take)
+      }
+      blockCount += take
       base += take
       n -= take
-      if buffer.count == 64 { compressBuffer() }
+      if blockCount == 64 { compressBlock() }
     }
     while n >= 64 {
       compress(base)
       base += 64
       n -= 64
     }
-    if n > 0 { buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: n)) }
+    if n > 0 {
+      withUnsafeMutableBytes(of: &block) { b in b.baseAddress!.copyMemory(from: base, byteCount: n) }
+      blockCount = n
+    }
   }
 
   public mutating func update(_ s: String) { update(s.utf8) }
 
   public mutating func finalize() -> [UInt8] {
     let bitLength = length &* 8
-    var pad: [UInt8] = [0x80]
-    let rem = (buffer.count + 1) % 64
-    pad += [UInt8](repeating: 0, count: rem <= 56 ? 56 - rem : 120 - rem)
-    for i in (0..<8).reversed() { pad.append(UInt8((bitLength >> (UInt64(i) * 8)) & 0xff)) }
-    let saved = length
-    update(pad)
-    length = saved
-    var out: [UInt8] = []
-    out.reserveCapacity(32)
-    for w in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
-      out += [UInt8(w >> 24), UInt8((w >> 16) & 0xff), UInt8((w >> 8) & 0xff), UInt8(w & 0xff)]
+    // Padding: 0x80, zeros, the bit length big-endian; one or two blocks.
+    var tail: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+      (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    let used = blockCount
+    let blocks = used + 1 + 8 <= 64 ? 1 : 2
+    withUnsafeMutableBytes(of: &tail) { t in
+      withUnsafeBytes(of: &block) { b in t.baseAddress!.copyMemory(from: b.baseAddress!, byteCount: used) }
+      t[used] = 0x80
+      let end = blocks * 64
+      for i in 0..<8 { t[end - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8)) }
     }
-    return out
+    withUnsafeBytes(of: &tail) { t in
+      compress(t.baseAddress!)
+      if blocks == 2 { compress(t.baseAddress! + 64) }
+    }
+    blockCount = 0
+    let digest = (
+      h.0.bigEndian, h.1.bigEndian, h.2.bigEndian, h.3.bigEndian, h.4.bigEndian, h.5.bigEndian, h.6.bigEndian,
+      h.7.bigEndian
+    )
+    return withUnsafeBytes(of: digest) { Array($0) }
   }
 
-  private mutating func compressBuffer() {
-    let block = buffer
-    buffer = []
-    block.withUnsafeBufferPointer { compress($0.baseAddress!) }
-    buffer = block
-    buffer.removeAll(keepingCapacity: true)
+  private mutating func compressBlock() {
+    var b = block
+    withUnsafeBytes(of: &b) { compress($0.baseAddress!) }
+    blockCount = 0
   }
 
-  private mutating func compress(_ block: UnsafePointer<UInt8>) {
+  private mutating func compress(_ block: UnsafeRawPointer) {
     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
       for i in 0..<16 {
-        w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8
-          | UInt32(block[i * 4 + 3])
+        w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
       }
       for i in 16..<64 {
         let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)

@@ -12,21 +12,22 @@ public enum JSONValue: Sendable, Hashable {
   case array([JSONValue])
   case object(JSONObject)
 
+  @inlinable
   public subscript(key: String) -> JSONValue? {
     if case .object(let o) = self { return o[key] }
     return nil
   }
 
-  public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-  public var doubleValue: Double? { if case .number(let n) = self { return n } else { return nil } }
-  public var intValue: Int? {
+  @inlinable public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+  @inlinable public var doubleValue: Double? { if case .number(let n) = self { return n } else { return nil } }
+  @inlinable public var intValue: Int? {
     if case .number(let n) = self, n.rounded() == n, abs(n) < 9.0e15 { return Int(n) }
     return nil
   }
-  public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-  public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-  public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
-  public var isNull: Bool { if case .null = self { return true } else { return false } }
+  @inlinable public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+  @inlinable public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+  @inlinable public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+  @inlinable public var isNull: Bool { if case .null = self { return true } else { return false } }
 
   /// The JSON type name as JSON Schema spells it.
   public var typeName: String {
@@ -42,41 +43,112 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON object that keeps key order.
+///
+/// The entries live in one array in insertion order. Small objects (nearly all of them: request
+/// parts, configs, answers) are searched linearly, which is cheaper than hashing every key;
+/// objects with more than `indexedFrom` keys also keep a key → position dictionary.
 public struct JSONObject: Sendable, Hashable, Sequence {
-  public private(set) var keys: [String] = []
-  private var storage: [String: JSONValue] = [:]
+  // Inlinable (with the storage usable from inline code) so that lookups and walks in other
+  // modules (the mock's request checks) are specialised rather than called through.
+  @usableFromInline
+  struct Entry: Sendable {
+    @usableFromInline var key: String
+    @usableFromInline var value: JSONValue
+    @inlinable init(key: String, value: JSONValue) {
+      self.key = key
+      self.value = value
+    }
+  }
+
+  @usableFromInline var entries: [Entry] = []
+  @usableFromInline var index: [String: Int]?
+  private static let indexedFrom = 12
 
   public init() {}
   public init(_ pairs: [(String, JSONValue)]) {
+    entries.reserveCapacity(pairs.count)
     for (k, v) in pairs { self[k] = v }
   }
 
-  public var count: Int { keys.count }
-  public var isEmpty: Bool { keys.isEmpty }
+  /// The keys in order.
+  public var keys: [String] { entries.map(\.key) }
+  @inlinable public var count: Int { entries.count }
+  @inlinable public var isEmpty: Bool { entries.isEmpty }
+
+  @inlinable
+  func position(of key: String) -> Int? {
+    if let index { return index[key] }
+    for i in entries.indices where entries[i].key == key { return i }
+    return nil
+  }
+
+  private mutating func reindex() {
+    guard entries.count > Self.indexedFrom else {
+      index = nil
+      return
+    }
+    var d: [String: Int] = [:]
+    d.reserveCapacity(entries.count)
+    for (i, e) in entries.enumerated() { d[e.key] = i }
+    index = d
+  }
 
   public subscript(key: String) -> JSONValue? {
-    get { storage[key] }
+    @inlinable get { position(of: key).map { entries[$0].value } }
     set {
       if let newValue {
-        if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-      } else if storage.removeValue(forKey: key) != nil {
-        keys.removeAll { $0 == key }
+        if let i = position(of: key) {
+          entries[i].value = newValue
+        } else {
+          entries.append(Entry(key: key, value: newValue))
+          if index != nil {
+            index![key] = entries.count - 1
+          } else if entries.count > Self.indexedFrom {
+            reindex()
+          }
+        }
+      } else if let i = position(of: key) {
+        entries.remove(at: i)
+        if index != nil { reindex() }
       }
     }
   }
 
+  /// Calls `body` with each key and value in order (no iterator boxing, for hot loops).
+  @inlinable
+  public func forEachEntry<E: Error>(_ body: (String, JSONValue) throws(E) -> Void) throws(E) {
+    for e in entries { try body(e.key, e.value) }
+  }
+
   public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
-    var i = 0
+    var it = entries.makeIterator()
     return AnyIterator {
-      guard i < keys.count else { return nil }
-      defer { i += 1 }
-      let k = keys[i]
-      return (k, storage[k]!)
+      guard let e = it.next() else { return nil }
+      return (e.key, e.value)
     }
   }
 
-  public static func == (a: JSONObject, b: JSONObject) -> Bool { a.storage == b.storage }
-  public func hash(into h: inout Hasher) { h.combine(storage) }
+  /// Equal when both hold the same keys with equal values, whatever the order.
+  public static func == (a: JSONObject, b: JSONObject) -> Bool {
+    guard a.entries.count == b.entries.count else { return false }
+    for e in a.entries {
+      guard let v = b[e.key], v == e.value else { return false }
+    }
+    return true
+  }
+
+  /// Order-independent, like `==`.
+  public func hash(into h: inout Hasher) {
+    var combined = 0
+    for e in entries {
+      var one = Hasher()
+      one.combine(e.key)
+      one.combine(e.value)
+      combined ^= one.finalize()
+    }
+    h.combine(entries.count)
+    h.combine(combined)
+  }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
@@ -152,6 +224,13 @@ extension JSONValue {
     }
   }
 
+  /// Parses JSON read in place from raw bytes (a network buffer's readable bytes), without
+  /// copying them into a `Data` first.
+  public static func parse(bytes: UnsafeRawBufferPointer) throws -> JSONValue {
+    var p = JSONParser(bytes: bytes.bindMemory(to: UInt8.self))
+    return try p.parseDocument()
+  }
+
   public static func parse(_ string: String) throws -> JSONValue {
     try parse(Data(string.utf8))
   }
@@ -183,12 +262,22 @@ extension JSONValue {
       out += "]"
     case .object(let o):
       out += "{"
-      let keys = sortedKeys ? o.keys.sorted() : o.keys
-      for (i, k) in keys.enumerated() {
-        if i > 0 { out += "," }
-        JSONValue.writeString(k, to: &out)
-        out += ":"
-        o[k]!.write(to: &out, sortedKeys: sortedKeys)
+      if sortedKeys {
+        for (i, k) in o.keys.sorted().enumerated() {
+          if i > 0 { out += "," }
+          JSONValue.writeString(k, to: &out)
+          out += ":"
+          o[k]!.write(to: &out, sortedKeys: sortedKeys)
+        }
+      } else {
+        var first = true
+        o.forEachEntry { k, v in
+          if !first { out += "," }
+          first = false
+          JSONValue.writeString(k, to: &out)
+          out += ":"
+          v.write(to: &out, sortedKeys: sortedKeys)
+        }
       }
       out += "}"
     }

@@ -18,7 +18,7 @@ import Testing
     func n(_ max: UInt64) -> Int { Int(rng.next() % max) }
     for (key, price) in table.models.sorted(by: { $0.key < $1.key }) {
       let fast = try #require(IntegerPricing(price))
-      for i in 0..<2000 {
+      for i in 0..<300 {
         var u = UsageMetadata(
           promptTokenCount: i % 7 == 0 ? nil : n(i % 5 == 0 ? 400_000 : 5_000),
           cachedContentTokenCount: i % 3 == 0 ? n(3_000) : nil,

@@ -124,6 +124,36 @@ import Testing
         rawResponse: state == .succeeded ? Data("{}".utf8) : nil, result: result))
   }
 
+  /// An outcome queued without waiting (`submitFinished`) is never overtaken by its own job's
+  /// next start, although starts otherwise jump ahead of queued outcomes.
+  @Test func aRetryStartNeverOvertakesItsOwnQueuedOutcome() async throws {
+    let (store, path) = try newStore()
+    let r = try run(store)
+    let jobs = (0..<200).map { JobsTestKit.job("j\($0)", seq: $0) }
+    _ = try store.syncJobs(jobs, runId: r, retryFailed: false)
+    let w = LedgerWriter(store: store, maxBatch: 8)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for j in jobs {
+        group.addTask {
+          let a1 = try await w.attemptStarted(AttemptStart(jobId: j.id, runId: r, attemptNo: 1, requestHash: j.requestHash, streamed: false, startedAt: 1))
+          try w.submitFinished(AttemptFinish(attemptId: a1, jobId: j.id, runId: r, endedAt: 2, outcome: .retry, jobState: .waiting, notBefore: 3))
+          // At once, as a zero-delay retry would: this start must commit after the outcome above.
+          _ = try await w.attemptStarted(AttemptStart(jobId: j.id, runId: r, attemptNo: 2, requestHash: j.requestHash, streamed: false, startedAt: 4))
+        }
+      }
+      try await group.waitForAll()
+    }
+    try await w.close()
+    #expect(w.failure == nil)
+    let reader = try Store.openReadOnly(path: path)
+    let (inFlight, attempts, open) = try await reader.pool.read { db in
+      (try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE state = 'in_flight' AND attempt_count = 2")!,
+       try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts")!,
+       try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts WHERE ended_at IS NULL AND attempt_no = 2")!)
+    }
+    #expect(inFlight == 200 && attempts == 400 && open == 200)
+  }
+
   @Test func attemptStartedIsDurableBeforeItReturns() async throws {
     let (store, path) = try newStore()
     let r = try run(store)

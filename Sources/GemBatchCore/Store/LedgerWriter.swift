@@ -11,6 +11,11 @@ import Synchronization
 /// waits for nothing), and whatever arrives while a transaction runs goes into the next one (a
 /// busy run shares each COMMIT). There is no actor, no gathering delay and no polling: enqueueing
 /// is a lock and an append, and the drain writes synchronously on its own queue.
+///
+/// Two lanes: attempt starts (tiny, and a request waits on each) go in their own transactions
+/// ahead of queued outcomes, so a burst of outcomes (500 answers arriving together) does not
+/// hold back the next requests. Order per job is kept: a start for a job whose outcome is still
+/// queued waits in the outcome lane behind it.
 /// If a batch transaction fails, it is rolled back whole and each item is retried in its own
 /// transaction, so one bad item fails alone and nothing is ever half-written.
 public final class LedgerWriter: Sendable {
@@ -27,16 +32,34 @@ public final class LedgerWriter: Sendable {
   }
 
   private struct State: Sendable {
+    /// Attempt starts, committed first.
+    var starts: [Item] = []
+    /// Outcomes and barriers (and a start whose job still has an outcome queued), FIFO.
     var queue: [Item] = []
+    /// Queued outcomes per job, so a start never overtakes its own job's outcome.
+    var queuedFinishes: [String: Int] = [:]
     var draining = false
     var closed = false
     var transactions = 0
     var itemsWritten = 0
     var failure: StoreError?
+
+    mutating func append(_ item: Item) {
+      switch item.op {
+      case .start(let a) where queuedFinishes[a.jobId] == nil:
+        starts.append(item)
+      case .finish(let f):
+        queuedFinishes[f.jobId, default: 0] += 1
+        queue.append(item)
+      default:
+        queue.append(item)
+      }
+    }
   }
 
   public let store: Store
   public let maxBatch: Int
+  public let maxOutcomeBatch: Int
   private let state = Mutex(State())
   private let writerQueue = DispatchQueue(label: "gembatch.ledger-writer", qos: .userInitiated)
 
@@ -44,9 +67,16 @@ public final class LedgerWriter: Sendable {
   public var transactions: Int { state.withLock { $0.transactions } }
   public var itemsWritten: Int { state.withLock { $0.itemsWritten } }
 
-  public init(store: Store, maxBatch: Int = 512) {
+  /// - Parameters:
+  ///   - maxBatch: most attempt starts per transaction.
+  ///   - maxOutcomeBatch: most outcomes per transaction (default: `maxBatch`). Smaller caps
+  ///     looked like a way to shorten a start's wait behind a burst of outcomes, but measured
+  ///     worse (32: starts waited 20–28 ms instead of 11 ms): many small transactions rewrite the
+  ///     same pages, and the writer's total work is what a burst waits for.
+  public init(store: Store, maxBatch: Int = 256, maxOutcomeBatch: Int? = nil) {
     self.store = store
     self.maxBatch = max(1, maxBatch)
+    self.maxOutcomeBatch = max(1, maxOutcomeBatch ?? maxBatch)
   }
 
   /// Commits (in the next group transaction) a new attempt row (`ended_at` NULL) and sets the job
@@ -71,7 +101,7 @@ public final class LedgerWriter: Sendable {
     try Self.check(f)
     let startDrain: Bool = try state.withLock { s in
       if s.closed { throw StoreError(.closed, "the ledger writer is closed") }
-      s.queue.append(Item(op: .finish(f), continuation: nil))
+      s.append(Item(op: .finish(f), continuation: nil))
       if s.draining { return false }
       s.draining = true
       return true
@@ -113,7 +143,7 @@ public final class LedgerWriter: Sendable {
       enum Next { case refuse, wait, startDrain }
       let next: Next = state.withLock { s in
         if s.closed { return .refuse }
-        s.queue.append(Item(op: op, continuation: c))
+        s.append(Item(op: op, continuation: c))
         if s.draining { return .wait }
         s.draining = true
         return .startDrain
@@ -130,13 +160,27 @@ public final class LedgerWriter: Sendable {
   private func drain() {
     while true {
       let batch: [Item] = state.withLock { s in
+        if !s.starts.isEmpty {
+          let n = min(s.starts.count, maxBatch)
+          let b = Array(s.starts.prefix(n))
+          s.starts.removeFirst(n)
+          return b
+        }
         if s.queue.isEmpty {
           s.draining = false
           return []
         }
-        let n = min(s.queue.count, maxBatch)
+        let n = min(s.queue.count, maxOutcomeBatch)
         let b = Array(s.queue.prefix(n))
         s.queue.removeFirst(n)
+        for item in b {
+          guard case .finish(let f) = item.op else { continue }
+          if let c = s.queuedFinishes[f.jobId], c > 1 {
+            s.queuedFinishes[f.jobId] = c - 1
+          } else {
+            s.queuedFinishes[f.jobId] = nil
+          }
+        }
         return b
       }
       if batch.isEmpty { return }

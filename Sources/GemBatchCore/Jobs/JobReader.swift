@@ -14,7 +14,7 @@ public struct JobReader {
   private var fileIndex = -1
   private var lines: LineReader?
   private var parser: JobLineParser
-  private var ids = Set<String>()
+  private var ids: IdRegistry
   /// Jobs yielded so far (the next job's `seq`).
   public private(set) var jobCount = 0
   public private(set) var errorCount = 0
@@ -22,10 +22,13 @@ public struct JobReader {
   public private(set) var currentFile: String?
   public private(set) var currentLine = 0
 
-  public init(files: [String], defaults: RunDefaults) {
+  /// - Parameter idSpillThreshold: how many ids are kept in memory before the duplicate check
+  ///   moves them to a temporary SQLite file (`IdRegistry`), so memory stays flat.
+  public init(files: [String], defaults: RunDefaults, idSpillThreshold: Int = 100_000) {
     self.files = files
     self.defaults = defaults
     self.parser = JobLineParser(defaults: defaults)
+    self.ids = IdRegistry(spillThreshold: idSpillThreshold)
   }
 
   /// How many schema files were read from disk (each path once).
@@ -121,7 +124,13 @@ public struct JobReader {
         }
         id = "\((file as NSString).lastPathComponent):\(line)"
       }
-      if !ids.insert(id!).inserted {
+      let fresh: Bool
+      do {
+        fresh = try ids.insert(id!)
+      } catch {
+        throw JobLineParser.Failure(.unreadableFile, "cannot check for duplicate ids: the temporary id file failed (\(error))")
+      }
+      if !fresh {
         throw JobLineParser.Failure(.duplicateId, "duplicate id (ids must be unique across all files of a run)")
       }
       let o = try JobLineParser.normalizeTopLevel(raw)

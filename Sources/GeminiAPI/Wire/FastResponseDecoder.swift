@@ -316,91 +316,18 @@ enum FastResponseDecoder {
       return true
     }
 
-    /// A JSON string. Plain runs are validated as UTF-8 and copied whole; the common escapes are
-    /// decoded; `\u` escapes (including surrogate pairs) are decoded strictly.
+    /// A JSON string, decoded by the same code as `JSONValue.parse` (escapes, surrogate pairs).
+    /// That parser repairs invalid UTF-8 where `JSONDecoder` rejects it, so the raw bytes between
+    /// the quotes are validated first (escapes are ASCII, so this covers the whole content).
     mutating func string() -> String? {
       guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
-      i += 1
-      let start = i
-      // Fast path: no escapes.
-      while i < bytes.count {
-        let b = bytes[i]
-        if b == UInt8(ascii: "\"") {
-          let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-          i += 1
-          return s
-        }
-        if b == UInt8(ascii: "\\") { break }
-        if b < 0x20 { return nil }
-        i += 1
-      }
-      guard i < bytes.count else { return nil }
-      // Slow path: unescape into a byte buffer.
-      var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<i]))
-      while i < bytes.count {
-        let b = bytes[i]
-        if b == UInt8(ascii: "\"") {
-          i += 1
-          return String(validating: out, as: UTF8.self)
-        }
-        if b < 0x20 { return nil }
-        if b != UInt8(ascii: "\\") {
-          out.append(b)
-          i += 1
-          continue
-        }
-        i += 1
-        guard i < bytes.count else { return nil }
-        let e = bytes[i]
-        i += 1
-        switch e {
-        case UInt8(ascii: "\""): out.append(0x22)
-        case UInt8(ascii: "\\"): out.append(0x5C)
-        case UInt8(ascii: "/"): out.append(0x2F)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-          guard let unit = hex4() else { return nil }
-          var scalar: UInt32
-          if unit >= 0xD800 && unit <= 0xDBFF {
-            // A high surrogate must be followed by \u and a low surrogate.
-            guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { return nil }
-            i += 2
-            guard let low = hex4(), low >= 0xDC00, low <= 0xDFFF else { return nil }
-            scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-          } else if unit >= 0xDC00 && unit <= 0xDFFF {
-            return nil
-          } else {
-            scalar = UInt32(unit)
-          }
-          guard let u = Unicode.Scalar(scalar) else { return nil }
-          out.append(contentsOf: Array(String(Character(u)).utf8))
-        default:
-          return nil
-        }
-      }
-      return nil
-    }
-
-    mutating func hex4() -> UInt16? {
-      guard i + 4 <= bytes.count else { return nil }
-      var v: UInt16 = 0
-      for k in 0..<4 {
-        let b = bytes[i + k]
-        let d: UInt8
-        switch b {
-        case 0x30...0x39: d = b - 0x30
-        case 0x41...0x46: d = b - 0x41 + 10
-        case 0x61...0x66: d = b - 0x61 + 10
-        default: return nil
-        }
-        v = v << 4 | UInt16(d)
-      }
-      i += 4
-      return v
+      var p = JSONParser(bytes: bytes)
+      p.i = i
+      guard let s = try? p.parseString() else { return nil }
+      let raw = UnsafeBufferPointer(rebasing: bytes[(i + 1)..<(p.i - 1)])
+      guard raw.allSatisfy({ $0 < 0x80 }) || String(validating: raw, as: UTF8.self) != nil else { return nil }
+      i = p.i
+      return s
     }
   }
 

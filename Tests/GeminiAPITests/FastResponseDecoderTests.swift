@@ -1,4 +1,5 @@
 import Foundation
+import GeminiMock
 import Testing
 
 @testable import GeminiAPI
@@ -84,7 +85,7 @@ struct FastResponseDecoderTests {
   /// Thousands of mutated bodies: whenever the fast decoder accepts one, JSONDecoder accepts it
   /// too and gives the same value.
   @Test func mutatedBodiesNeverDisagree() {
-    var rng = SystemRandomNumberGenerator.Seeded(seed: 0x5EED)
+    var rng = SplitMix64(seed: 0x5EED)  // the mock's seeded generator
     let alphabet = Array(#"{}[]",:0123456789.-eE\ntfulr "#.utf8) + [0x00, 0x1F, 0xC3, 0xA9, 0xFF]
     var accepted = 0
     for round in 0..<6000 {
@@ -105,20 +106,5 @@ struct FastResponseDecoderTests {
       }
     }
     #expect(accepted > 100)  // the property was exercised, not vacuous
-  }
-}
-
-extension SystemRandomNumberGenerator {
-  /// A small deterministic generator (SplitMix64) so a failure can be replayed.
-  struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
   }
 }

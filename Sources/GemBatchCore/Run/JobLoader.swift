@@ -12,7 +12,7 @@ struct JobLoader {
   let store: Store
   let defaults: RunDefaults
   let retryFailed: Bool
-  var batchSize = 2000
+  var batchSize = 1000
 
   init(store: Store, defaults: RunDefaults, retryFailed: Bool) {
     self.store = store
@@ -57,28 +57,38 @@ struct JobLoader {
       return result
     }
 
+    // Reading (parse, check, hash) and writing run on two threads: the store gets each batch
+    // while the reader parses the next.
     var reader = JobReader(files: files, defaults: defaults)
+    let store = store
+    let retryFailed = retryFailed
+    let sync = BackgroundSync { batch in try store.syncJobs(batch, runId: runId, retryFailed: retryFailed) }
     var batch: [Job] = []
     batch.reserveCapacity(batchSize)
     var perFile: [String: Int] = [:]
-    func flush() throws {
-      guard !batch.isEmpty else { return }
-      let s = try store.syncJobs(batch, runId: runId, retryFailed: retryFailed)
-      result.toRun += s.toRun
-      result.alreadySucceeded += s.alreadySucceeded
-      batch.removeAll(keepingCapacity: true)
-    }
-    while let item = try reader.next() {
-      switch item {
-      case .job(let job):
-        perFile[job.sourceFile, default: 0] += 1
-        batch.append(job)
-        if batch.count >= batchSize { try flush() }
-      case .error(let e):
-        result.errors.append(e)
+    do {
+      while let item = try reader.next() {
+        switch item {
+        case .job(let job):
+          perFile[job.sourceFile, default: 0] += 1
+          batch.append(job)
+          if batch.count >= batchSize {
+            try sync.submit(batch)
+            batch = []
+            batch.reserveCapacity(batchSize)
+          }
+        case .error(let e):
+          result.errors.append(e)
+        }
       }
+      if !batch.isEmpty { try sync.submit(batch) }
+    } catch {
+      _ = try? sync.finish()  // nothing may still write once this returns
+      throw error
     }
-    try flush()
+    let stats = try sync.finish()
+    result.toRun += stats.toRun
+    result.alreadySucceeded += stats.alreadySucceeded
     if result.errors.isEmpty {
       for file in files {
         guard let fp = fingerprints[file] else { continue }

@@ -30,6 +30,7 @@ extension Store {
           INSERT INTO jobs (id, seq, source_file, source_line, model, request_hash, request_json, metadata_json,
                             est_input_tokens, json_mode, state, attempt_count, last_run_id, updated_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+          ON CONFLICT(id) DO NOTHING
           """)
       let keep = try db.cachedStatement(
         sql: """
@@ -53,15 +54,20 @@ extension Store {
 
       for job in jobs {
         let metadata = job.metadata.map { $0.serialized() }
-        guard let row = try Row.fetchOne(select, arguments: [job.id]) else {
-          try insert.execute(arguments: [
-            job.id, nextSeq, job.sourceFile, job.sourceLine, job.model, job.requestHash, job.body, metadata,
-            job.estimatedInputTokens, job.isJSONMode, runId, t,
-          ])
+        // A new id (every job of a fresh store) costs one statement: the insert, which does
+        // nothing when the id is known; only then is the known row read.
+        try insert.execute(arguments: [
+          job.id, nextSeq, job.sourceFile, job.sourceLine, job.model, job.requestHash, job.body, metadata,
+          job.estimatedInputTokens, job.isJSONMode, runId, t,
+        ])
+        if db.changesCount == 1 {
           nextSeq += 1
           stats.inserted += 1
           stats.toRun += 1
           continue
+        }
+        guard let row = try Row.fetchOne(select, arguments: [job.id]) else {
+          throw StoreError(.unknownRow, "job \(job.id) was neither inserted nor found")
         }
         let oldHash: String = row[0]
         let oldState = JobState(rawValue: row[1]) ?? .pending

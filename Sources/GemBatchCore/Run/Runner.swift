@@ -47,6 +47,9 @@ public struct Runner: Sendable {
     onLostAttempts: (@Sendable ([LostAttempt]) -> Void)? = nil,
     onProgress: (@Sendable (RunProgress) -> Void)? = nil
   ) async throws -> RunReport {
+    // Checkpoints on their own connection, so no attempt start waits behind one.
+    let checkpointer = try BackgroundCheckpointer.start(store)
+    defer { checkpointer?.stop() }
     // Attempts left open by a process that died: sent, outcome unknown, possibly billed.
     let lost = try store.recoverLostAttempts()
     if !lost.isEmpty { onLostAttempts?(lost) }

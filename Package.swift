@@ -43,6 +43,7 @@ let package = Package(
       dependencies: [
         "GeminiAPI",
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ],
       resources: [.copy("Resources/prices.json")]

@@ -278,69 +278,116 @@ public final class LedgerWriter: Sendable {
     return out
   }
 
+  static let insertAttemptSQL = """
+    INSERT INTO attempts (job_id, run_id, attempt_no, request_hash, streamed, started_at)
+    VALUES (?, ?, ?, ?, ?, ?)
+    """
+  static let startJobSQL = """
+    UPDATE jobs SET state = 'in_flight', attempt_count = attempt_count + 1, last_run_id = ?,
+                    not_before = NULL, updated_at = ?
+    WHERE id = ?
+    """
+  static let finishAttemptSQL = """
+    UPDATE attempts SET ended_at = ?, outcome = ?, http_status = ?, error_class = ?, error_code = ?,
+                        api_status = ?, error_message = ?, quota_id = ?, suggested_delay_ms = ?,
+                        latency_ms = ?, ttfb_ms = ?, raw_response = ?
+    WHERE id = ? AND job_id = ?
+    """
+  static let finishJobSQL = """
+    UPDATE jobs SET state = ?, not_before = ?, failure_class = ?, failure_reason = ?, updated_at = ?
+    WHERE id = ?
+    """
+  static let insertResultSQL = """
+    INSERT OR REPLACE INTO results
+      (job_id, attempt_id, run_id, request_hash, model_version, response_id, answer_text, thought_text,
+       json_output, json_status, json_error, function_calls, grounding_sources, web_search_queries,
+       finish_reason, finish_message, block_reason, truncated, prompt_tokens, cached_tokens,
+       candidates_tokens, thoughts_tokens, tool_use_prompt_tokens, total_tokens, usage_json, cost_usd,
+       price_version, latency_ms, ttfb_ms, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    """
+
   static func apply(_ op: Op, _ db: Database) throws -> Int64 {
     switch op {
     case .barrier:
       return 0
     case .start(let a):
-      try db.cachedStatement(
-        sql: """
-          INSERT INTO attempts (job_id, run_id, attempt_no, request_hash, streamed, started_at)
-          VALUES (?, ?, ?, ?, ?, ?)
-          """
-      ).execute(arguments: [a.jobId, a.runId, a.attemptNo, a.requestHash, a.streamed, a.startedAt])
+      var insert = try RawStatement(db, sql: insertAttemptSQL)
+      insert.bind(a.jobId)
+      insert.bind(a.runId)
+      insert.bind(a.attemptNo)
+      insert.bind(a.requestHash)
+      insert.bind(a.streamed)
+      insert.bind(a.startedAt)
+      try insert.run()
       let id = db.lastInsertedRowID
-      try db.cachedStatement(
-        sql: """
-          UPDATE jobs SET state = 'in_flight', attempt_count = attempt_count + 1, last_run_id = ?,
-                          not_before = NULL, updated_at = ?
-          WHERE id = ?
-          """
-      ).execute(arguments: [a.runId, a.startedAt, a.jobId])
+      var job = try RawStatement(db, sql: startJobSQL)
+      job.bind(a.runId)
+      job.bind(a.startedAt)
+      job.bind(a.jobId)
+      try job.run()
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(a.jobId)") }
       return id
     case .finish(let f):
-      try db.cachedStatement(
-        sql: """
-          UPDATE attempts SET ended_at = ?, outcome = ?, http_status = ?, error_class = ?, error_code = ?,
-                              api_status = ?, error_message = ?, quota_id = ?, suggested_delay_ms = ?,
-                              latency_ms = ?, ttfb_ms = ?, raw_response = ?
-          WHERE id = ? AND job_id = ?
-          """
-      ).execute(arguments: [
-        f.endedAt, f.outcome.rawValue, f.httpStatus, f.errorClass, f.errorCode, f.apiStatus, f.errorMessage,
-        f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.attemptId, f.jobId,
-      ])
+      var attempt = try RawStatement(db, sql: finishAttemptSQL)
+      attempt.bind(f.endedAt)
+      attempt.bind(f.outcome.rawValue)
+      attempt.bind(f.httpStatus)
+      attempt.bind(f.errorClass)
+      attempt.bind(f.errorCode)
+      attempt.bind(f.apiStatus)
+      attempt.bind(f.errorMessage)
+      attempt.bind(f.quotaId)
+      attempt.bind(f.suggestedDelayMs)
+      attempt.bind(f.latencyMs)
+      attempt.bind(f.ttfbMs)
+      attempt.bind(f.rawResponse)
+      attempt.bind(f.attemptId)
+      attempt.bind(f.jobId)
+      try attempt.run()
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no attempt \(f.attemptId) for job \(f.jobId)") }
-      try db.cachedStatement(
-        sql: """
-          UPDATE jobs SET state = ?, not_before = ?, failure_class = ?, failure_reason = ?, updated_at = ?
-          WHERE id = ?
-          """
-      ).execute(arguments: [
-        f.jobState.rawValue, f.jobState == .waiting ? f.notBefore : nil,
-        f.jobState == .failed ? f.failureClass : nil, f.jobState == .failed ? f.failureReason : nil, f.endedAt,
-        f.jobId,
-      ])
+      var job = try RawStatement(db, sql: finishJobSQL)
+      job.bind(f.jobState.rawValue)
+      job.bind(f.jobState == .waiting ? f.notBefore : nil)
+      job.bind(f.jobState == .failed ? f.failureClass : nil)
+      job.bind(f.jobState == .failed ? f.failureReason : nil)
+      job.bind(f.endedAt)
+      job.bind(f.jobId)
+      try job.run()
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(f.jobId)") }
       if let r = f.result {
-        try db.cachedStatement(
-          sql: """
-            INSERT OR REPLACE INTO results
-              (job_id, attempt_id, run_id, request_hash, model_version, response_id, answer_text, thought_text,
-               json_output, json_status, json_error, function_calls, grounding_sources, web_search_queries,
-               finish_reason, finish_message, block_reason, truncated, prompt_tokens, cached_tokens,
-               candidates_tokens, thoughts_tokens, tool_use_prompt_tokens, total_tokens, usage_json, cost_usd,
-               price_version, latency_ms, ttfb_ms, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        ).execute(arguments: [
-          r.jobId, r.attemptId, r.runId, r.requestHash, r.modelVersion, r.responseId, r.answerText, r.thoughtText,
-          r.jsonOutput, r.jsonStatus, r.jsonError, r.functionCallsJSON, r.groundingSourcesJSON,
-          r.webSearchQueriesJSON, r.finishReason, r.finishMessage, r.blockReason, r.truncated, r.promptTokens,
-          r.cachedTokens, r.candidatesTokens, r.thoughtsTokens, r.toolUsePromptTokens, r.totalTokens, r.usageJSON,
-          r.costUSD, r.priceVersion, r.latencyMs, r.ttfbMs, r.createdAt,
-        ])
+        var result = try RawStatement(db, sql: insertResultSQL)
+        result.bind(r.jobId)
+        result.bind(r.attemptId)
+        result.bind(r.runId)
+        result.bind(r.requestHash)
+        result.bind(r.modelVersion)
+        result.bind(r.responseId)
+        result.bind(r.answerText)
+        result.bind(r.thoughtText)
+        result.bind(r.jsonOutput)
+        result.bind(r.jsonStatus)
+        result.bind(r.jsonError)
+        result.bind(r.functionCallsJSON)
+        result.bind(r.groundingSourcesJSON)
+        result.bind(r.webSearchQueriesJSON)
+        result.bind(r.finishReason)
+        result.bind(r.finishMessage)
+        result.bind(r.blockReason)
+        result.bind(r.truncated)
+        result.bind(r.promptTokens)
+        result.bind(r.cachedTokens)
+        result.bind(r.candidatesTokens)
+        result.bind(r.thoughtsTokens)
+        result.bind(r.toolUsePromptTokens)
+        result.bind(r.totalTokens)
+        result.bind(r.usageJSON)
+        result.bind(r.costUSD)
+        result.bind(r.priceVersion)
+        result.bind(r.latencyMs)
+        result.bind(r.ttfbMs)
+        result.bind(r.createdAt)
+        try result.run()
       }
       return f.attemptId
     }

@@ -10,9 +10,8 @@ import Synchronization
 /// with a checkpoint every 0.3–0.6 s). While a checkpointer runs, the writer connection's
 /// automatic checkpoint is off and a connection of its own runs a PASSIVE checkpoint every
 /// `interval` on its own queue. PASSIVE takes no writer lock: commits go on while it copies.
-/// `stop()` (required: the timer keeps the checkpointer alive) turns the writer's automatic
-/// checkpoint back on; closing the store then checkpoints
-/// whatever is left, as before.
+/// `stop()` (required: the timer keeps the checkpointer alive) checkpoints what is left into the
+/// database file and turns the writer's automatic checkpoint back on.
 final class BackgroundCheckpointer: Sendable {
   private let store: Store
   private let connection: DatabaseQueue
@@ -74,7 +73,12 @@ final class BackgroundCheckpointer: Sendable {
     }
     if already { return }
     queue.sync {}
-    try? store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+    // Everything the run wrote goes into the database file now, so the file alone is complete
+    // (someone may copy it without its -wal), whatever order the connections close in.
+    try? store.pool.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
+      try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+    }
     try? connection.close()
   }
 }

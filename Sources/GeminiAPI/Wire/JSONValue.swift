@@ -237,80 +237,97 @@ extension JSONValue {
 
   /// Compact JSON text. Keys keep their order; `sortedKeys` gives a canonical form for hashing.
   public func serialized(sortedKeys: Bool = false) -> String {
-    var out = ""
+    String(decoding: serializedBytes(sortedKeys: sortedKeys), as: UTF8.self)
+  }
+
+  public func serializedData(sortedKeys: Bool = false) -> Data { Data(serializedBytes(sortedKeys: sortedKeys)) }
+
+  /// The compact JSON text as UTF-8 bytes. Written into a byte array: appending to a `String`
+  /// piece by piece was 14% of reading a job file (every job's body is serialized once).
+  public func serializedBytes(sortedKeys: Bool = false) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(256)
     write(to: &out, sortedKeys: sortedKeys)
     return out
   }
 
-  public func serializedData(sortedKeys: Bool = false) -> Data { Data(serialized(sortedKeys: sortedKeys).utf8) }
-
-  private func write(to out: inout String, sortedKeys: Bool) {
+  private func write(to out: inout [UInt8], sortedKeys: Bool) {
     switch self {
-    case .null: out += "null"
-    case .bool(let b): out += b ? "true" : "false"
+    case .null: out.append(contentsOf: "null".utf8)
+    case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
     case .number(let n):
-      if n.rounded() == n, abs(n) < 9.0e15 { out += String(Int64(n)) }
-      else if n.isFinite { out += "\(n)" }
-      else { out += "null" }
+      if n.rounded() == n, abs(n) < 9.0e15 {
+        out.append(contentsOf: String(Int64(n)).utf8)
+      } else if n.isFinite {
+        out.append(contentsOf: "\(n)".utf8)
+      } else {
+        out.append(contentsOf: "null".utf8)
+      }
     case .string(let s): JSONValue.writeString(s, to: &out)
     case .array(let a):
-      out += "["
+      out.append(UInt8(ascii: "["))
       for (i, v) in a.enumerated() {
-        if i > 0 { out += "," }
+        if i > 0 { out.append(UInt8(ascii: ",")) }
         v.write(to: &out, sortedKeys: sortedKeys)
       }
-      out += "]"
+      out.append(UInt8(ascii: "]"))
     case .object(let o):
-      out += "{"
+      out.append(UInt8(ascii: "{"))
       if sortedKeys {
         for (i, k) in o.keys.sorted().enumerated() {
-          if i > 0 { out += "," }
+          if i > 0 { out.append(UInt8(ascii: ",")) }
           JSONValue.writeString(k, to: &out)
-          out += ":"
+          out.append(UInt8(ascii: ":"))
           o[k]!.write(to: &out, sortedKeys: sortedKeys)
         }
       } else {
         var first = true
         o.forEachEntry { k, v in
-          if !first { out += "," }
+          if !first { out.append(UInt8(ascii: ",")) }
           first = false
           JSONValue.writeString(k, to: &out)
-          out += ":"
+          out.append(UInt8(ascii: ":"))
           v.write(to: &out, sortedKeys: sortedKeys)
         }
       }
-      out += "}"
+      out.append(UInt8(ascii: "}"))
     }
   }
 
   static func writeString(_ s: String, to out: inout String) {
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      out += "\""
+      out += s
+      out += "\""
+      return
+    }
+    var bytes: [UInt8] = []
+    writeString(s, to: &bytes)
+    out += String(decoding: bytes, as: UTF8.self)
+  }
+
+  static func writeString(_ s: String, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
     // Fast path: nothing to escape (the usual case), appended whole.
     if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-      out += "\""
-      out += s
-      out += "\""
+      out.append(contentsOf: s.utf8)
+      out.append(UInt8(ascii: "\""))
       return
     }
-    out += "\""
-    // Fast path: nothing to escape (the common case), append the whole string at once.
-    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-      out += s
-      out += "\""
-      return
-    }
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where u.value < 0x20:
-        out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
-      default: out.unicodeScalars.append(u)
+    let hex = Array("0123456789abcdef".utf8)
+    for b in s.utf8 {
+      switch b {
+      case 0x22: out.append(contentsOf: [0x5C, 0x22])  // \"
+      case 0x5C: out.append(contentsOf: [0x5C, 0x5C])  // \\
+      case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+      case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+      case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+      case _ where b < 0x20:
+        out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+      default: out.append(b)
       }
     }
-    out += "\""
+    out.append(UInt8(ascii: "\""))
   }
 }
 

@@ -106,21 +106,29 @@ struct MockResponder: HTTPResponder {
     let bodySeed = digest.words.0  // the first 8 bytes of the SHA-256, big-endian
     let occurrence = state.counters.withLock { $0.stats.receive(model: model, body: digest) }
 
-    // Parse and validate.
-    let parsed: JSONValue
-    do {
-      parsed = try buffer.withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }
-    } catch {
-      let reason = (error as? JSONParseError).map { "\($0.reason) at byte \($0.offset)" } ?? "unexpected token"
-      return recorded(
-        model, errorResponse(.invalidArgument("Invalid JSON payload received. \(reason.prefix(1).uppercased() + reason.dropFirst()).", fieldViolation: true), array: array))
-    }
+    // Parse and validate: the common small shape straight into the request; anything else
+    // (and every refusal) through the tree, the normaliser and the checks.
     let req: MockRequest
-    do {
-      let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
-      req = try MockRequest(model: model, family: family, body: normalized)
-    } catch {
-      return recorded(model, errorResponse(error, array: array))
+    if let fast = buffer.withUnsafeReadableBytes({ FastRequestParser.request(from: $0, model: model, family: family) }) {
+      req = fast
+    } else {
+      let parsed: JSONValue
+      do {
+        parsed = try buffer.withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }
+      } catch {
+        let reason = (error as? JSONParseError).map { "\($0.reason) at byte \($0.offset)" } ?? "unexpected token"
+        return recorded(
+          model,
+          errorResponse(
+            .invalidArgument("Invalid JSON payload received. \(reason.prefix(1).uppercased() + reason.dropFirst()).", fieldViolation: true),
+            array: array))
+      }
+      do {
+        let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
+        req = try MockRequest(model: model, family: family, body: normalized)
+      } catch {
+        return recorded(model, errorResponse(error, array: array))
+      }
     }
 
     // Faults, forced or rolled.

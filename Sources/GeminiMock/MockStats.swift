@@ -73,9 +73,7 @@ struct BodyDigest: Hashable, Sendable {
 
   /// The digest of `bytes`.
   init(of bytes: UnsafeRawBufferPointer) {
-    var sha = SHA256()
-    sha.update(bytes)
-    self.init(sha.finalize())
+    words = OneShotSHA256.digest(bytes)
   }
 
   var hex: String {

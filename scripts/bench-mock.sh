@@ -96,9 +96,9 @@ echo "median mock : $MOCK_RPS answers/s, ${MOCK_CPU:-n/a} µs CPU/answer"
 if [ -n "$FIXED_URL" ]; then
   FIXED_RPS=$(col_median "$BENCH_DIR/fixed.$$" 1); FIXED_CPU=$(col_median "$BENCH_DIR/fixed.$$" 2)
   echo "median fixed: $FIXED_RPS answers/s, ${FIXED_CPU:-n/a} µs CPU/answer"
-  awk -v m="$MOCK_RPS" -v f="$FIXED_RPS" 'BEGIN {if (f > 0) printf "ratio mock/fixed: %.2f (answers/s)\n", m / f}'
+  awk -v m="$MOCK_RPS" -v f="$FIXED_RPS" 'BEGIN {if (f > 0) printf "ratio mock/fixed: %.2f in answers/s (higher is better)\n", m / f}'
   if [ -n "$MOCK_CPU" ] && [ -n "$FIXED_CPU" ]; then
-    awk -v m="$MOCK_CPU" -v f="$FIXED_CPU" 'BEGIN {if (m > 0) printf "ratio fixed/mock: %.2f (CPU per answer)\n", f / m}'
+    awk -v m="$MOCK_CPU" -v f="$FIXED_CPU" 'BEGIN {if (f > 0) printf "ratio mock/fixed: %.2f in CPU per answer (lower is better)\n", m / f}'
   fi
 fi
 rm -f "$BENCH_DIR/mock.$$" "$BENCH_DIR/fixed.$$" "$BENCH_DIR/fixed.$$.log"

@@ -158,7 +158,7 @@ struct Answer: Sendable {
     typealias W = JSONByteWriter
     var bound = 1024 + promptDetails.count * (64 + W.intBound) + 8 * W.intBound
     bound += W.stringBound(finishReason) + W.stringBound(model) + W.stringBound(responseId)
-    bound += [finishMessage, thoughtText, text].reduce(0) { $0 + ($1.map(W.stringBound) ?? 0) }
+    bound += (finishMessage.map(W.stringBound) ?? 0) + (thoughtText.map(W.stringBound) ?? 0) + (text.map(W.stringBound) ?? 0)
     bound += 2 * (signature.map(W.stringBound) ?? 0)
     bound += calls.reduce(0) { $0 + $1.utf8.count + 64 } + (groundingJSON?.utf8.count ?? 0)
     bound += promptDetails.reduce(0) { $0 + W.stringBound($1.0) }

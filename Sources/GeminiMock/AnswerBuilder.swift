@@ -16,10 +16,12 @@ enum AnswerBuilder {
       a.cachedTokens = 1024 + Int(h.next() % 3072)
     }
     var details: [(String, Int)] = [("TEXT", textTokens + a.cachedTokens)]
-    for m in ["IMAGE", "AUDIO", "VIDEO", "DOCUMENT"] {
-      if let n = req.mediaParts[m] { details.append((m, n * MockTokens.perMediaPart)) }
+    if !req.mediaParts.isEmpty {  // text-only requests (most) skip the five lookups
+      for m in ["IMAGE", "AUDIO", "VIDEO", "DOCUMENT"] {
+        if let n = req.mediaParts[m] { details.append((m, n * MockTokens.perMediaPart)) }
+      }
+      if let n = req.mediaParts["TEXT"] { details[0].1 += n * MockTokens.perMediaPart }
     }
-    if let n = req.mediaParts["TEXT"] { details[0].1 += n * MockTokens.perMediaPart }
     a.promptDetails = details
     a.promptTokens = details.reduce(0) { $0 + $1.1 }
     if kind == .promptBlocked { return a }

@@ -71,7 +71,7 @@ public enum GeminiMockServer {
       configuration: ApplicationConfiguration(
         address: .hostname(state.config.host, port: state.config.port), serverName: nil),
       onServerRunning: { channel in onReady(channel.localAddress?.port ?? state.config.port) },
-      logger: logger
+      logger: DeferredMetadataLogHandler.wrap(logger)
     )
   }
 }

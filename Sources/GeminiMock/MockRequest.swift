@@ -37,6 +37,19 @@ struct MockRequest: Sendable {
     "text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum",
   ]
 
+  /// A request with nothing set yet (the fast path fills it in).
+  init(model: String, family: ModelFamily) {
+    self.model = model
+    self.family = family
+  }
+
+  /// Sets the prompt text and what is derived from it.
+  mutating func setPrompt(_ text: String) {
+    promptText = text
+    promptTextBytes = text.utf8.count
+    markers = MockRequest.markers(in: text)
+  }
+
   /// Validates a normalised request body the way the API does (after the shape checks).
   init(model: String, body: JSONValue) throws(MockError) {
     try self.init(model: model, family: ModelCatalog.family(of: model), body: body)
@@ -78,9 +91,7 @@ struct MockRequest: Sendable {
       }
       collect(c)
     }
-    promptText = text
-    promptTextBytes = text.utf8.count
-    markers = MockRequest.markers(in: text)
+    setPrompt(text)
 
     // tools
     for (ti, tool) in (o["tools"]?.arrayValue ?? []).enumerated() {
@@ -197,7 +208,7 @@ struct MockRequest: Sendable {
   }
 
   /// Google's thinking rules, with the texts the API answers.
-  private func checkThinking() throws(MockError) {
+  func checkThinking() throws(MockError) {
     if thinkingBudget != nil, thinkingLevel != nil {
       throw MockError.invalidArgument("You can only set only one of thinking budget and thinking level.")
     }

@@ -106,21 +106,29 @@ struct MockResponder: HTTPResponder {
     let bodySeed = digest.words.0  // the first 8 bytes of the SHA-256, big-endian
     let occurrence = state.counters.withLock { $0.stats.receive(model: model, body: digest) }
 
-    // Parse and validate.
-    let parsed: JSONValue
-    do {
-      parsed = try buffer.withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }
-    } catch {
-      let reason = (error as? JSONParseError).map { "\($0.reason) at byte \($0.offset)" } ?? "unexpected token"
-      return recorded(
-        model, errorResponse(.invalidArgument("Invalid JSON payload received. \(reason.prefix(1).uppercased() + reason.dropFirst()).", fieldViolation: true), array: array))
-    }
+    // Parse and validate: the common small shape straight into the request; anything else
+    // (and every refusal) through the tree, the normaliser and the checks.
     let req: MockRequest
-    do {
-      let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
-      req = try MockRequest(model: model, family: family, body: normalized)
-    } catch {
-      return recorded(model, errorResponse(error, array: array))
+    if let fast = buffer.withUnsafeReadableBytes({ FastRequestParser.request(from: $0, model: model, family: family) }) {
+      req = fast
+    } else {
+      let parsed: JSONValue
+      do {
+        parsed = try buffer.withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }
+      } catch {
+        let reason = (error as? JSONParseError).map { "\($0.reason) at byte \($0.offset)" } ?? "unexpected token"
+        return recorded(
+          model,
+          errorResponse(
+            .invalidArgument("Invalid JSON payload received. \(reason.prefix(1).uppercased() + reason.dropFirst()).", fieldViolation: true),
+            array: array))
+      }
+      do {
+        let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
+        req = try MockRequest(model: model, family: family, body: normalized)
+      } catch {
+        return recorded(model, errorResponse(error, array: array))
+      }
     }
 
     // Faults, forced or rolled.
@@ -146,7 +154,7 @@ struct MockResponder: HTTPResponder {
     if let h = Self.header(request.headers, Self.latencyHeader), let l = LatencyModel.parse(h) { latency = l }
     var delay = latency.sample(&faultRng)
     if fault == .slowFirstByte { delay += state.config.slowFirstByteDelay }
-    if delay > .zero { try await Task.sleep(for: delay) }
+    if delay > .zero { try await LoopTimer.sleep(for: delay, on: context.channel.eventLoop) }
 
     switch fault {
     case .internalError?: return recorded(model, errorResponse(.internalError, array: array))
@@ -187,7 +195,7 @@ struct MockResponder: HTTPResponder {
         }
         entry = replay.entry(rotating: n)
       }
-      if let entry { return replayResponse(entry, model: model, fault: fault, request: request) }
+      if let entry { return replayResponse(entry, model: model, fault: fault, request: request, loop: context.channel.eventLoop) }
     }
 
     // Generate.
@@ -228,15 +236,18 @@ struct MockResponder: HTTPResponder {
       // A single-event answer cut before its end: send half of the event.
       record(model, "200")
       let first = events[0]
-      return streamResponse(stream, events: [String(first.prefix(first.count / 2))], delay: chunkDelay, rng: faultRng, dropAfter: nil, raw: true)
+      return streamResponse(
+        stream, events: [String(first.prefix(first.count / 2))], delay: chunkDelay, rng: faultRng, dropAfter: nil, raw: true,
+        loop: context.channel.eventLoop)
     }
     record(model, dropAfter != nil ? "drop" : "200")
-    return streamResponse(stream, events: events, delay: chunkDelay, rng: faultRng, dropAfter: dropAfter, raw: false)
+    return streamResponse(
+      stream, events: events, delay: chunkDelay, rng: faultRng, dropAfter: dropAfter, raw: false, loop: context.channel.eventLoop)
   }
 
-  func streamResponse(_ form: StreamForm, events: [String], delay: LatencyModel, rng: SplitMix64, dropAfter: Int?, raw: Bool)
-    -> Response
-  {
+  func streamResponse(
+    _ form: StreamForm, events: [String], delay: LatencyModel, rng: SplitMix64, dropAfter: Int?, raw: Bool, loop: any EventLoop
+  ) -> Response {
     let contentType = form == .sse ? "text/event-stream" : Self.jsonType
     return Response(
       status: .ok, headers: [.contentType: contentType],
@@ -245,7 +256,7 @@ struct MockResponder: HTTPResponder {
         for (i, e) in events.enumerated() {
           if i > 0 {
             let d = delay.sample(&rng)
-            if d > .zero { try await Task.sleep(for: d) }
+            if d > .zero { try await LoopTimer.sleep(for: d, on: loop) }
           }
           if let dropAfter, i >= dropAfter { throw MockServerError(message: "connection dropped mid-stream (injected)") }
           let text: String
@@ -259,7 +270,7 @@ struct MockResponder: HTTPResponder {
       })
   }
 
-  func replayResponse(_ entry: ReplayStore.Entry, model: String, fault: MockFault?, request: Request) -> Response {
+  func replayResponse(_ entry: ReplayStore.Entry, model: String, fault: MockFault?, request: Request, loop: any EventLoop) -> Response {
     let status = HTTPResponse.Status(code: entry.status)
     record(model, String(entry.status))
     if entry.isSSE {
@@ -275,7 +286,7 @@ struct MockResponder: HTTPResponder {
           for (i, e) in events.prefix(cut).enumerated() {
             if i > 0 {
               let d = delay.sample(&rng)
-              if d > .zero { try await Task.sleep(for: d) }
+              if d > .zero { try await LoopTimer.sleep(for: d, on: loop) }
             }
             try await writer.write(ByteBuffer(bytes: e))
           }

@@ -25,10 +25,14 @@ public struct MockStats: Sendable, Hashable {
     requests += 1
     byModel[model, default: 0] += 1
     guard let body else { return 1 }
-    let n = (bodyCounts[body] ?? 0) + 1
-    bodyCounts[body] = n
+    let n = Self.increment(&bodyCounts[body, default: 0])  // one lookup, counted in place
     if n > 1 { duplicates += 1 }
     return n
+  }
+
+  private static func increment(_ count: inout Int) -> Int {
+    count += 1
+    return count
   }
 
   mutating func record(model: String, status: String) {
@@ -69,9 +73,7 @@ struct BodyDigest: Hashable, Sendable {
 
   /// The digest of `bytes`.
   init(of bytes: UnsafeRawBufferPointer) {
-    var sha = SHA256()
-    sha.update(bytes)
-    self.init(sha.finalize())
+    words = OneShotSHA256.digest(bytes)
   }
 
   var hex: String {

@@ -15,7 +15,7 @@ import Testing
 
     let c = try #require(try BackgroundCheckpointer.start(store, interval: .milliseconds(5)))
     let autoDuring = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
-    #expect(autoDuring == 0)
+    #expect(autoDuring == 4000)
 
     let r = try store.beginRun(RunStart(endpoint: "http://127.0.0.1:1", files: [], optionsJSON: "{}", version: "t"))
     let jobs = (0..<400).map { JobsTestKit.job("j\($0)", prompt: String(repeating: "x", count: 500) + "\($0)", seq: $0) }
@@ -44,6 +44,36 @@ import Testing
     try store.pool.close()
     let again = try Store.openReadOnly(path: copy)
     #expect(try again.counts().inFlight == 400)
+  }
+
+  /// A writer that never stops committing: the WAL must still start over now and then instead
+  /// of growing with everything written (a PASSIVE checkpoint alone never reaches its end).
+  @Test func theWALStaysBoundedUnderContinuousWrites() async throws {
+    let path = JobsTestKit.tempDir("ckpt-bound") + "/gembatch.sqlite"
+    let store = try Store.open(path: path)
+    try await store.pool.write { db in try db.execute(sql: "CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)") }
+    let c = try #require(try BackgroundCheckpointer.start(store, interval: .milliseconds(2), writerPages: 64))
+    let blob = String(repeating: "y", count: 3000)
+    // Back-to-back small transactions, as the ledger writes them, on a thread of their own.
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+      for i in 0..<4000 {
+        try? store.pool.write { db in
+          try db.execute(sql: "INSERT INTO filler (v) VALUES (?)", arguments: [blob + "\(i)"])
+        }
+      }
+      done.signal()
+    }.start()
+    var largestWAL = 0
+    while done.wait(timeout: .now() + .milliseconds(5)) == .timedOut {
+      let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+      largestWAL = max(largestWAL, wal)
+    }
+    c.stop()
+    // ~12 MB of rows went through; 64 pages is 256 KB, so the WAL must have started over.
+    let rows = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM filler") }
+    #expect(rows == 4000)
+    #expect(largestWAL < 4_000_000, "the WAL reached \(largestWAL) bytes")
   }
 
   @Test func aReadOnlyStoreGetsNone() throws {

@@ -2,16 +2,21 @@ import Dispatch
 import GRDB
 import Synchronization
 
-/// Moves WAL checkpoints off the ledger writer for the length of a run.
+/// Moves the work of WAL checkpoints off the ledger writer for the length of a run.
 ///
 /// SQLite checkpoints inside the COMMIT that pushes the WAL past 1,000 pages: that commit copies
 /// the WAL into the database file and syncs both, 10–30 ms on this machine, and every attempt
 /// start queued behind it waits as long (the latency benchmark saw starts wait 100 ms at p99,
-/// with a checkpoint every 0.3–0.6 s). While a checkpointer runs, the writer connection's
-/// automatic checkpoint is off and a connection of its own runs a PASSIVE checkpoint every
-/// `interval` on its own queue. PASSIVE takes no writer lock: commits go on while it copies.
+/// with a checkpoint every 0.3–0.6 s). While a checkpointer runs, a connection of its own runs a
+/// PASSIVE checkpoint every `interval` on its own queue; PASSIVE takes no writer lock, so commits
+/// go on while it copies. The writer keeps an automatic checkpoint, at `writerPages` instead of
+/// 1,000: a PASSIVE checkpoint from another connection never catches up with a writer that
+/// commits all the time, and only a checkpoint that reaches the WAL's end lets the next write
+/// start the WAL over (without it the WAL grew by 40 MB a second, 1 GB in a 100,000-job run).
+/// By the time the writer's checkpoint comes, the background one has copied nearly everything,
+/// so it has little left to do.
 /// `stop()` (required: the timer keeps the checkpointer alive) checkpoints what is left into the
-/// database file and turns the writer's automatic checkpoint back on.
+/// database file and turns the writer's automatic checkpoint back to 1,000.
 final class BackgroundCheckpointer: Sendable {
   private let store: Store
   private let connection: DatabaseQueue
@@ -30,7 +35,7 @@ final class BackgroundCheckpointer: Sendable {
   }
 
   /// Starts checkpointing `store` in the background; nil for a read-only store.
-  static func start(_ store: Store, interval: DispatchTimeInterval = .milliseconds(250)) throws
+  static func start(_ store: Store, interval: DispatchTimeInterval = .milliseconds(250), writerPages: Int = 4000) throws
     -> BackgroundCheckpointer?
   {
     guard !store.isReadOnly else { return nil }
@@ -39,7 +44,7 @@ final class BackgroundCheckpointer: Sendable {
     let connection: DatabaseQueue
     do {
       connection = try DatabaseQueue(path: store.path, configuration: config)
-      try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+      try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1, writerPages))") }
     } catch {
       throw StoreError.wrap(error)
     }

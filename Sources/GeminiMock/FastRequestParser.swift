@@ -304,52 +304,15 @@ struct FastRequestParser {
     return k
   }
 
-  /// A string, decoded as `JSONValue.parse` decodes it (UTF-8, invalid bytes repaired); nil on a
-  /// `\u` escape, a control character or a missing end.
+  /// A string, decoded by `JSONValue.parse`'s own parser (so exactly as the full path decodes
+  /// it); nil on anything that parser refuses.
   private mutating func string() -> String? {
     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
-    i += 1
-    let start = i
-    while i < bytes.count {
-      let c = bytes[i]
-      if c == UInt8(ascii: "\"") {
-        let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-        i += 1
-        return s
-      }
-      if c == UInt8(ascii: "\\") { break }
-      if c < 0x20 { return nil }
-      i += 1
-    }
-    var buf = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<i]))
-    while i < bytes.count {
-      let c = bytes[i]
-      if c == UInt8(ascii: "\"") {
-        i += 1
-        return String(decoding: buf, as: UTF8.self)
-      }
-      if c < 0x20 { return nil }
-      i += 1
-      if c != UInt8(ascii: "\\") {
-        buf.append(c)
-        continue
-      }
-      guard i < bytes.count else { return nil }
-      let e = bytes[i]
-      i += 1
-      switch e {
-      case UInt8(ascii: "\""): buf.append(0x22)
-      case UInt8(ascii: "\\"): buf.append(0x5C)
-      case UInt8(ascii: "/"): buf.append(0x2F)
-      case UInt8(ascii: "b"): buf.append(0x08)
-      case UInt8(ascii: "f"): buf.append(0x0C)
-      case UInt8(ascii: "n"): buf.append(0x0A)
-      case UInt8(ascii: "r"): buf.append(0x0D)
-      case UInt8(ascii: "t"): buf.append(0x09)
-      default: return nil
-      }
-    }
-    return nil
+    var p = JSONParser(bytes: bytes)
+    p.i = i
+    guard let s = try? p.parseString() else { return nil }
+    i = p.i
+    return s
   }
 
   private mutating func bool() -> Bool? {

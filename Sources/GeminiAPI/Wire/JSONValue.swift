@@ -338,12 +338,14 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
   public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
-struct JSONParser {
+/// `package`: the mock's one-pass request reader decodes strings with it, so they come out exactly
+/// as `JSONValue.parse` decodes them.
+package struct JSONParser {
   let bytes: UnsafeBufferPointer<UInt8>
-  var i = 0
+  package var i = 0
   var depth = 0
 
-  init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+  package init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
   mutating func parseDocument() throws -> JSONValue {
     skipWS()
@@ -424,7 +426,7 @@ struct JSONParser {
     }
   }
 
-  mutating func parseString() throws -> String {
+  package mutating func parseString() throws -> String {
     i += 1
     let start = i
     // Fast path: no escapes.

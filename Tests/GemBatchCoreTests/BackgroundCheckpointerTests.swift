@@ -70,10 +70,12 @@ import Testing
       largestWAL = max(largestWAL, wal)
     }
     c.stop()
-    // ~12 MB of rows went through; 64 pages is 256 KB, so the WAL must have started over.
+    // ~16 MB of pages go through the WAL (one page a row): without the writer's checkpoint it
+    // ends near 50 MB; with it at 64 pages it stays around 1 MB, a few MB when the machine is
+    // busy (a reader still on old frames delays the restart). 16 MB separates the two.
     let rows = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM filler") }
     #expect(rows == 4000)
-    #expect(largestWAL < 4_000_000, "the WAL reached \(largestWAL) bytes")
+    #expect(largestWAL < 16_000_000, "the WAL reached \(largestWAL) bytes")
   }
 
   @Test func aReadOnlyStoreGetsNone() throws {

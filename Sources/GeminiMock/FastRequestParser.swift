@@ -7,8 +7,8 @@ import GeminiAPI
 /// It only ever accepts: anything it does not handle gives nil and the caller takes the full path
 /// (`JSONValue.parse`, `RequestNormalizer`, `MockRequest.init`), which then gives the answer or the
 /// 400 exactly as before. Nil for: a name outside the small set below (snake_case names, tools,
-/// schemas, media, unknown names), a repeated name, `null`, a `\u` escape, a number other than
-/// `-?(0|[1-9][0-9]*)(.[0-9]+)?` (a whole number of at most 15 digits where the field is an
+/// schemas, media, unknown names), a repeated name, `null`, a string `JSONValue`'s parser
+/// refuses, a number other than `-?(0|[1-9][0-9]*)(.[0-9]+)?` (a whole number of at most 15 digits where the field is an
 /// integer), a quoted number, and every value `MockRequest.init` would refuse. Where it answers,
 /// the request equals the full path's (tests hold the two equal).
 struct FastRequestParser {

@@ -229,7 +229,8 @@ public final class LedgerWriter: Sendable {
     let limit = starts.isEmpty ? maxOutcomeBatch : Self.outcomesWithStarts
     do {
       let ids = try store.pool.write { db -> [Int64] in
-        var ids = try starts.map { try Self.apply($0.op, db) }
+        let statements = try Statements(db)
+        var ids = try starts.map { try Self.apply($0.op, db, statements) }
         var outcomes = 0
         while outcomes < limit {
           let yieldToStarts = starts.isEmpty && outcomes > 0
@@ -241,7 +242,7 @@ public final class LedgerWriter: Sendable {
           else { break }
           taken.append(item)
           outcomes += 1
-          ids.append(try Self.apply(item.op, db))
+          ids.append(try Self.apply(item.op, db, statements))
         }
         return ids
       }
@@ -254,7 +255,10 @@ public final class LedgerWriter: Sendable {
   private static func commit(_ ops: [Op], store: Store, knownToFailTogether: Bool = false) -> [Result<Int64, any Error>] {
     if !knownToFailTogether {
       do {
-        let ids = try store.pool.write { db in try ops.map { try apply($0, db) } }
+        let ids = try store.pool.write { db in
+          let statements = try Statements(db)
+          return try ops.map { try apply($0, db, statements) }
+        }
         return ids.map { .success($0) }
       } catch {
         if ops.count == 1 { return [.failure(StoreError.wrap(error))] }
@@ -264,7 +268,7 @@ public final class LedgerWriter: Sendable {
     out.reserveCapacity(ops.count)
     for op in ops {
       do {
-        out.append(.success(try store.pool.write { db in try apply(op, db) }))
+        out.append(.success(try store.pool.write { db in try apply(op, db, Statements(db)) }))
       } catch {
         out.append(.failure(StoreError.wrap(error)))
       }
@@ -301,12 +305,29 @@ public final class LedgerWriter: Sendable {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     """
 
-  static func apply(_ op: Op, _ db: Database) throws -> Int64 {
+  /// The five statements, looked up in GRDB's cache once per transaction rather than once per row.
+  struct Statements {
+    let insertAttempt: Statement
+    let startJob: Statement
+    let finishAttempt: Statement
+    let finishJob: Statement
+    let insertResult: Statement
+
+    init(_ db: Database) throws {
+      insertAttempt = try db.cachedStatement(sql: LedgerWriter.insertAttemptSQL)
+      startJob = try db.cachedStatement(sql: LedgerWriter.startJobSQL)
+      finishAttempt = try db.cachedStatement(sql: LedgerWriter.finishAttemptSQL)
+      finishJob = try db.cachedStatement(sql: LedgerWriter.finishJobSQL)
+      insertResult = try db.cachedStatement(sql: LedgerWriter.insertResultSQL)
+    }
+  }
+
+  static func apply(_ op: Op, _ db: Database, _ statements: Statements) throws -> Int64 {
     switch op {
     case .barrier:
       return 0
     case .start(let a):
-      var insert = try RawStatement(db, sql: insertAttemptSQL)
+      var insert = RawStatement(db, statements.insertAttempt)
       insert.bind(a.jobId)
       insert.bind(a.runId)
       insert.bind(a.attemptNo)
@@ -315,7 +336,7 @@ public final class LedgerWriter: Sendable {
       insert.bind(a.startedAt)
       try insert.run()
       let id = db.lastInsertedRowID
-      var job = try RawStatement(db, sql: startJobSQL)
+      var job = RawStatement(db, statements.startJob)
       job.bind(a.runId)
       job.bind(a.startedAt)
       job.bind(a.jobId)
@@ -323,7 +344,7 @@ public final class LedgerWriter: Sendable {
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(a.jobId)") }
       return id
     case .finish(let f):
-      var attempt = try RawStatement(db, sql: finishAttemptSQL)
+      var attempt = RawStatement(db, statements.finishAttempt)
       attempt.bind(f.endedAt)
       attempt.bind(f.outcome.rawValue)
       attempt.bind(f.httpStatus)
@@ -340,7 +361,7 @@ public final class LedgerWriter: Sendable {
       attempt.bind(f.jobId)
       try attempt.run()
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no attempt \(f.attemptId) for job \(f.jobId)") }
-      var job = try RawStatement(db, sql: finishJobSQL)
+      var job = RawStatement(db, statements.finishJob)
       job.bind(f.jobState.rawValue)
       job.bind(f.jobState == .waiting ? f.notBefore : nil)
       job.bind(f.jobState == .failed ? f.failureClass : nil)
@@ -350,7 +371,7 @@ public final class LedgerWriter: Sendable {
       try job.run()
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(f.jobId)") }
       if let r = f.result {
-        var result = try RawStatement(db, sql: insertResultSQL)
+        var result = RawStatement(db, statements.insertResult)
         result.bind(r.jobId)
         result.bind(r.attemptId)
         result.bind(r.runId)

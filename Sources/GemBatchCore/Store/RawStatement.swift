@@ -14,8 +14,15 @@ struct RawStatement {
 
   /// The statement GRDB keeps cached for `sql` on this connection, reset and ready to bind.
   init(_ db: Database, sql: String) throws {
+    self.init(db, try db.cachedStatement(sql: sql))
+  }
+
+  /// `statement` (prepared on `db`), reset and ready to bind. Callers that run one statement many
+  /// times in a transaction look it up once: GRDB's cache is keyed by the SQL text, which is
+  /// hashed on every lookup.
+  init(_ db: Database, _ statement: Statement) {
     self.db = db
-    self.handle = try db.cachedStatement(sql: sql).sqliteStatement
+    self.handle = statement.sqliteStatement
     sqlite3_reset(handle)
     sqlite3_clear_bindings(handle)
   }

@@ -178,6 +178,20 @@ struct GeminiClientTests {
     }
   }
 
+  @Test func aBodyOverTheLimitIsMalformedAndNotKeptWhole() async throws {
+    // 1 MiB more than the limit, announced by content-length and sent in 1 MiB writes: the client
+    // stops reading past the limit instead of holding the whole body.
+    let mib = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+    let total = GeminiClient.maxBodyBytes + mib.count
+    let head = Raw.response(body: Data(), contentLength: total)
+    try await ScriptedServer.with({ _ in [.write(head)] + Array(repeating: .write(mib), count: total / mib.count) }) { server in
+      let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.error?.code == .malformedBody && e.httpStatus == 200, "\(String(describing: e.error))")
+      #expect(e.error?.detail.contains("64 MiB") == true)
+      #expect(e.rawBody.count > GeminiClient.maxBodyBytes && e.rawBody.count < total)
+    }
+  }
+
   @Test func aConnectionClosedBeforeAnswerIsLost() async throws {
     try await ScriptedServer.with({ _ in [.close] }) { server in
       let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }

@@ -53,14 +53,14 @@ struct RawStatement {
     guard var v else { return bindNull() }
     index += 1
     let i = index
-    v.withUTF8 { sqlite3_bind_text(handle, i, $0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, CInt($0.count), Self.transient) }
+    _ = v.withUTF8 { sqlite3_bind_text(handle, i, $0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, CInt($0.count), Self.transient) }
   }
 
   mutating func bind(_ v: Data?) {
     guard let v else { return bindNull() }
     index += 1
     let i = index
-    v.withUnsafeBytes { sqlite3_bind_blob(handle, i, $0.baseAddress, CInt($0.count), Self.transient) }
+    _ = v.withUnsafeBytes { sqlite3_bind_blob(handle, i, $0.baseAddress, CInt($0.count), Self.transient) }
   }
 
   mutating func bindNull() {

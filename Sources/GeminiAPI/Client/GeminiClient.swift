@@ -25,8 +25,8 @@ public struct GeminiClient: Sendable {
   public let endpoint: Endpoint
   public let timeouts: Timeouts
   public let logger: Logger
-  /// Built once: content type and auth.
-  private let headers: HTTPHeaders
+  /// Built once per URL: content type and auth headers, the parsed URL.
+  private let templates: RequestTemplates
   /// Largest body kept in memory.
   public static let maxBodyBytes = 64 << 20
 
@@ -50,7 +50,7 @@ public struct GeminiClient: Sendable {
       case .bearer: h.add(name: "authorization", value: "Bearer \(key)")
       }
     }
-    self.headers = h
+    self.templates = RequestTemplates(headers: h)
   }
 
   /// The `HTTPClient` configuration gembatch uses: the given timeouts, a pool of `maxConnections`
@@ -97,9 +97,7 @@ public struct GeminiClient: Sendable {
 
   /// Posts a pre-encoded request body to `models/{model}:generateContent`.
   public func generateContent(model: String, body: Data) async -> Exchange {
-    await withTotalTimeout {
-      await self.perform(url: self.endpoint.url(model: model, method: "generateContent"), body: body, stream: nil)
-    }
+    await perform(url: endpoint.url(model: model, method: "generateContent"), body: body, stream: nil)
   }
 
   /// Encodes `request`, then calls `generateContent(model:body:)`.
@@ -118,11 +116,9 @@ public struct GeminiClient: Sendable {
   public func streamGenerateContent(
     model: String, body: Data, onEvent: (@Sendable (GenerateContentResponse) -> Void)? = nil
   ) async -> Exchange {
-    await withTotalTimeout {
-      await self.perform(
-        url: self.endpoint.url(model: model, method: "streamGenerateContent", query: "alt=sse"), body: body,
-        stream: StreamOptions(onEvent: onEvent))
-    }
+    await perform(
+      url: endpoint.url(model: model, method: "streamGenerateContent", query: "alt=sse"), body: body,
+      stream: StreamOptions(onEvent: onEvent))
   }
 
   /// The events of a streamed answer as an async sequence; it throws the `GeminiError` of a failed
@@ -158,97 +154,74 @@ public struct GeminiClient: Sendable {
     }
   }
 
-  /// Runs `work` in a child task that a NIO timer cancels at the total timeout; a (partial)
-  /// exchange cut by the timer is reported as a timeout. AHC's own deadline stops at the response
-  /// head, so the body is bounded here. (See `DeadlineCanceller` for why not `Task.sleep`.)
-  private func withTotalTimeout(_ work: @escaping @Sendable () async -> Exchange) async -> Exchange {
-    let total = timeouts.total
-    let timer = DeadlineCanceller()
-    let loop = httpClient.eventLoopGroup.any()
-    async let child: Exchange = {
-      timer.arm(after: Self.timeAmount(total), on: loop)
-      defer { timer.disarm() }
-      return await work()
-    }()
-    var exchange = await child
-    if timer.fired, !Task.isCancelled, exchange.error?.code == .cancelled || exchange.error?.code == .timeout {
-      exchange.result = .failure(
-        GeminiError(
-          code: .timeout, httpStatus: exchange.httpStatus,
-          detail: "no complete answer within the total timeout of \(total)"))
-    }
-    return exchange
-  }
-
+  /// One exchange through AHC's delegate API (`ResponseCollector`). AHC's deadline covers the
+  /// whole exchange there, body and stream included, so `timeouts.total` needs no timer of ours;
+  /// cancelling the calling task cancels the request.
   private func perform(url: String, body: Data, stream: StreamOptions?) async -> Exchange {
-    let clock = ContinuousClock()
-    let start = clock.now
-    var request = HTTPClientRequest(url: url)
-    request.method = .POST
-    request.headers = headers
-    request.body = .bytes(body)
-
-    var status: Int?
-    var ttfb: Duration?
-    var retryAfter: Duration?
-    var reader = BodyReader(stream: stream, decoder: Self.decoder)
-    do {
-      let response = try await httpClient.execute(
-        request, deadline: .now() + Self.timeAmount(timeouts.total), logger: logger)
-      let headTime = clock.now - start
-      status = Int(response.status.code)
-      retryAfter = response.headers.first(name: "retry-after").flatMap(Self.parseRetryAfter)
-      let contentLength = response.headers.first(name: "content-length").flatMap { Int($0) }
-      let isSuccess = (200..<300).contains(Int(response.status.code))
-      reader.begin(streamingSSE: stream != nil && isSuccess, contentLength: contentLength)
-      if stream == nil || !isSuccess { ttfb = headTime }
-      for try await chunk in response.body {
-        if reader.consume(chunk), ttfb == nil { ttfb = clock.now - start }
-        if reader.raw.count > Self.maxBodyBytes {
-          return Exchange(
-            httpStatus: status, rawBody: reader.raw,
-            result: .failure(GeminiError(code: .malformedBody, httpStatus: status, detail: "body larger than 64 MiB")),
-            retryAfter: retryAfter, latency: clock.now - start, timeToFirstByte: ttfb, streamed: stream != nil,
-            eventCount: reader.assembler.eventCount)
-      }
-      }
-      if reader.finish(), ttfb == nil { ttfb = clock.now - start }
-      let latency = clock.now - start
-      // A cancelled body iteration can end like a complete one: never trust it.
-      if Task.isCancelled {
-        return Exchange(
-          httpStatus: status, rawBody: reader.raw,
-          result: .failure(GeminiError(code: .cancelled, httpStatus: status, detail: "cancelled while reading the body")),
-          retryAfter: retryAfter, latency: latency, timeToFirstByte: ttfb, streamed: stream != nil,
-          eventCount: reader.assembler.eventCount)
-      }
-      let result: Result<GenerateContentResponse, GeminiError>
-      if !isSuccess {
-        result = .failure(GeminiError.fromHTTP(status: status!, body: reader.raw, retryAfter: retryAfter))
-      } else if let contentLength, contentLength != reader.raw.count {
-        result = .failure(
-          GeminiError(
-            code: .truncated, httpStatus: status,
-            detail: "body ended after \(reader.raw.count) of \(contentLength) bytes"))
-      } else if stream != nil {
-        result = reader.streamResult(status: status!)
-      } else {
-        result = Self.decodeResponse(reader.raw, status: status!, decoder: reader.decoder)
-      }
-      return Exchange(
-        httpStatus: status, rawBody: reader.raw, result: result, retryAfter: retryAfter, latency: latency,
-        timeToFirstByte: ttfb, streamed: stream != nil, eventCount: reader.assembler.eventCount)
-    } catch {
-      let cancelled = Task.isCancelled
-      let e = cancelled
-        ? GeminiError(code: .cancelled, httpStatus: status, detail: "the request was cancelled")
-        : Self.transportError(error, status: status, headReceived: status != nil)
-      if !cancelled { logger.debug("gemini request failed", metadata: ["error": "\(e.code.rawValue)"]) }
-      return Exchange(
-        httpStatus: status, rawBody: reader.raw, result: .failure(e), retryAfter: retryAfter,
-        latency: clock.now - start, timeToFirstByte: ttfb, streamed: stream != nil,
-        eventCount: reader.assembler.eventCount)
+    let collector = ResponseCollector(stream: stream, decoder: Self.decoder)
+    func exchange(_ result: Result<GenerateContentResponse, GeminiError>) -> Exchange {
+      Exchange(
+        httpStatus: collector.status, rawBody: collector.reader.raw, result: result, retryAfter: collector.retryAfter,
+        latency: collector.latency, timeToFirstByte: collector.ttfb, streamed: stream != nil,
+        eventCount: collector.reader.assembler.eventCount)
     }
+    var request: HTTPClient.Request
+    do {
+      request = try templates.request(url: url)
+    } catch {
+      return exchange(.failure(Self.transportError(error, status: nil, headReceived: false)))
+    }
+    request.body = .bytes(body)
+    let task = httpClient.execute(
+      request: request, delegate: collector, eventLoop: .indifferent,
+      deadline: .now() + Self.timeAmount(timeouts.total), logger: logger)
+    do {
+      try await withTaskCancellationHandler {
+        try await task.futureResult.get()
+      } onCancel: {
+        task.cancel()
+      }
+    } catch {
+      if collector.tooLarge {
+        return exchange(
+          .failure(GeminiError(code: .malformedBody, httpStatus: collector.status, detail: "body larger than 64 MiB")))
+      }
+      if Task.isCancelled {
+        return exchange(
+          .failure(GeminiError(code: .cancelled, httpStatus: collector.status, detail: "the request was cancelled")))
+      }
+      if let e = error as? HTTPClientError, e == .deadlineExceeded {
+        return exchange(
+          .failure(
+            GeminiError(
+              code: .timeout, httpStatus: collector.status,
+              detail: "no complete answer within the total timeout of \(timeouts.total)")))
+      }
+      let e = Self.transportError(error, status: collector.status, headReceived: collector.status != nil)
+      logger.debug("gemini request failed", metadata: ["error": "\(e.code.rawValue)"])
+      return exchange(.failure(e))
+    }
+    // A cancelled exchange can end like a complete one: never trust it.
+    if Task.isCancelled {
+      return exchange(
+        .failure(
+          GeminiError(code: .cancelled, httpStatus: collector.status, detail: "cancelled while reading the body")))
+    }
+    guard let status = collector.status else {
+      return exchange(.failure(GeminiError(code: .connectionLost, detail: "the request ended without a response")))
+    }
+    let raw = collector.reader.raw
+    if !collector.isSuccess {
+      return exchange(.failure(GeminiError.fromHTTP(status: status, body: raw, retryAfter: collector.retryAfter)))
+    }
+    if let contentLength = collector.contentLength, contentLength != raw.count {
+      return exchange(
+        .failure(
+          GeminiError(
+            code: .truncated, httpStatus: status, detail: "body ended after \(raw.count) of \(contentLength) bytes")))
+    }
+    if stream != nil { return exchange(collector.reader.streamResult(status: status)) }
+    return exchange(Self.decodeResponse(raw, status: status, decoder: collector.reader.decoder))
   }
 
   /// Decodes a non-stream 2xx body. A body that is not a response object, or an error envelope

@@ -84,8 +84,43 @@ struct ErrorClassificationTests {
     #expect(RetryInfo.parseDuration("53") == nil && RetryInfo.parseDuration("-1s") == nil && RetryInfo.parseDuration("xs") == nil)
     #expect(GeminiClient.parseRetryAfter("120") == .seconds(120))
     #expect(GeminiClient.parseRetryAfter(" 2.5 ") == .milliseconds(2500))
-    #expect(GeminiClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == nil)
     #expect(GeminiClient.parseRetryAfter("-3") == nil)
+    #expect(GeminiClient.parseRetryAfter("soon") == nil)
+    #expect(GeminiClient.parseRetryAfter("1e300") == .seconds(1_000_000_000))
+    #expect(GeminiClient.parseRetryAfter(String(Int64.max)) == .seconds(1_000_000_000))
+  }
+
+  @Test func retryAfterAsAnHTTPDate() {
+    // Measured from the response's Date header when there is one: the local clock does not matter.
+    let farAway = Date(timeIntervalSince1970: 0)
+    #expect(
+      GeminiClient.parseRetryAfter(
+        "Wed, 21 Oct 2015 07:28:00 GMT", responseDate: "Wed, 21 Oct 2015 07:27:30 GMT", now: farAway) == .seconds(30))
+    // Without one, from now.
+    let now = Date(timeIntervalSince1970: 1_445_412_450)  // 2015-10-21 07:27:30 UTC
+    #expect(GeminiClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: now) == .seconds(30))
+    // An invalid Date header is ignored.
+    #expect(GeminiClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", responseDate: "yesterday", now: now) == .seconds(30))
+    // The obsolete forms.
+    #expect(GeminiClient.parseRetryAfter("Wednesday, 21-Oct-15 07:28:00 GMT", now: now) == .seconds(30))
+    #expect(GeminiClient.parseRetryAfter("Wed Oct 21 07:28:00 2015", now: now) == .seconds(30))
+    // Already past: no wait.
+    #expect(GeminiClient.parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now: now) == .zero)
+  }
+
+  @Test func httpDatesAreReadExactlyAndBadOnesRefused() {
+    #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == Date(timeIntervalSince1970: 784_111_777))
+    #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT", now: Date(timeIntervalSince1970: 1_800_000_000)) == Date(timeIntervalSince1970: 784_111_777))
+    #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == Date(timeIntervalSince1970: 784_111_777))
+    #expect(HTTPDate.parse("Thu, 29 Feb 2024 23:59:59 GMT") == Date(timeIntervalSince1970: 1_709_251_199))
+    #expect(HTTPDate.parse("Thu, 01 Jan 1970 00:00:00 GMT") == Date(timeIntervalSince1970: 0))
+    for bad in [
+      "", "GMT", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 31 Nov 1994 08:49:37 GMT",
+      "Mon, 29 Feb 2100 00:00:00 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
+      "Sun, 06 Nov 1994 8:49:37 GMT", "Sun, 06 Nov 94 08:49:37 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
+    ] {
+      #expect(HTTPDate.parse(bad) == nil, "\(bad)")
+    }
   }
 
   @Test func transportErrorsAreClassified() {

@@ -78,6 +78,20 @@ struct GeminiClientTests {
     }
   }
 
+  @Test func retryAfterAsADateIsMeasuredFromTheResponseDate() async throws {
+    // A proxy's 503 with an HTTP-date Retry-After 45 s after its own Date header (both in 2015, so
+    // only the difference can give 45 s).
+    let body = #"{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}"#
+    let headers = ["date: Wed, 21 Oct 2015 07:27:15 GMT", "retry-after: Wed, 21 Oct 2015 07:28:00 GMT"]
+    try await ScriptedServer.with({ _ in
+      [.write(Raw.response(status: 503, reason: "Service Unavailable", headers: headers, body: body))]
+    }) { server in
+      let e = try await withClient(server) { await $0.generateContent(model: "m", body: Self.requestBody) }
+      #expect(e.httpStatus == 503 && e.retryAfter == .seconds(45))
+      #expect(e.error?.errorClass == .transient(suggestedDelay: .seconds(45)))
+    }
+  }
+
   @Test func serverErrorsAndAProxyPage() async throws {
     let overloaded = #"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#
     let html = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"

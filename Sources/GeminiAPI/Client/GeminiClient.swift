@@ -313,12 +313,19 @@ public struct GeminiClient: Sendable {
     }
   }
 
-  /// `Retry-After` in seconds (the HTTP-date form is not used by Google and is ignored).
-  public static func parseRetryAfter(_ value: String) -> Duration? {
+  /// `Retry-After` (RFC 9110 §10.2.3): delay-seconds (a fraction is kept), or an HTTP date. A date
+  /// is measured from the response's own `Date` header when that is valid, so the server's clock
+  /// and this machine's need not agree; else from `now`. A date already past means no wait.
+  /// Anything else, or a negative number, is nil. Longer than 10^9 s is cut to that.
+  public static func parseRetryAfter(_ value: String, responseDate: String? = nil, now: Date = Date()) -> Duration? {
     let t = value.trimmingCharacters(in: .whitespaces)
-    if let s = Int64(t), s >= 0 { return .seconds(s) }
-    if let d = Double(t), d >= 0, d.isFinite { return .milliseconds(Int64((d * 1000).rounded())) }
-    return nil
+    let limit = 1e9
+    if let s = Int64(t), s >= 0 { return .seconds(min(s, Int64(limit))) }
+    if let d = Double(t), d >= 0, d.isFinite { return .milliseconds(Int64((min(d, limit) * 1000).rounded())) }
+    guard let at = HTTPDate.parse(t, now: now) else { return nil }
+    let base = responseDate.flatMap { HTTPDate.parse($0, now: now) } ?? now
+    let seconds = min(max(0, at.timeIntervalSince(base)), limit)
+    return .milliseconds(Int64((seconds * 1000).rounded()))
   }
 
   /// One decoder for every response (its options never change after this).

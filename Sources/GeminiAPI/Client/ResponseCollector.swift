@@ -42,7 +42,9 @@ final class ResponseCollector: HTTPClientResponseDelegate, @unchecked Sendable {
   func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
     let code = Int(head.status.code)
     status = code
-    retryAfter = head.headers.first(name: "retry-after").flatMap(GeminiClient.parseRetryAfter)
+    retryAfter = head.headers.first(name: "retry-after").flatMap {
+      GeminiClient.parseRetryAfter($0, responseDate: head.headers.first(name: "date"))
+    }
     contentLength = head.headers.first(name: "content-length").flatMap { Int($0) }
     reader.begin(streamingSSE: streamed && isSuccess, contentLength: contentLength)
     // Without a stream, the first byte of interest is the head.

@@ -11,9 +11,9 @@ import GeminiAPI
 /// refuses, a number other than `-?(0|[1-9][0-9]*)(.[0-9]+)?` (a whole number of at most 15 digits where the field is an
 /// integer), a quoted number, and every value `MockRequest.init` would refuse. Where it answers,
 /// the request equals the full path's (tests hold the two equal).
-struct FastRequestParser {
-  private let bytes: UnsafeBufferPointer<UInt8>
-  private var i = 0
+struct FastRequestParser: JSONByteScanning {
+  let bytes: UnsafeBufferPointer<UInt8>
+  var i = 0
 
   private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -220,57 +220,15 @@ struct FastRequestParser {
 
   // MARK: - JSON pieces
 
-  private mutating func skipWS() {
-    while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
-  }
-
   /// `{ "name": value, … }` with the cursor on `{`; `member` reads each name (the cursor on its
   /// quote) and its value. False on anything else.
   private mutating func object(_ member: (inout FastRequestParser) -> Bool) -> Bool {
-    guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return false }
-    i += 1
-    skipWS()
-    if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-      i += 1
-      return true
-    }
-    while true {
-      skipWS()
-      guard member(&self) else { return false }
-      skipWS()
-      guard i < bytes.count else { return false }
-      if bytes[i] == UInt8(ascii: ",") {
-        i += 1
-        continue
-      }
-      guard bytes[i] == UInt8(ascii: "}") else { return false }
-      i += 1
-      return true
-    }
+    container(open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), member)
   }
 
   /// `[ value, … ]` with the cursor on `[`; `element` reads each value. False on anything else.
   private mutating func array(_ element: (inout FastRequestParser) -> Bool) -> Bool {
-    guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { return false }
-    i += 1
-    skipWS()
-    if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
-      i += 1
-      return true
-    }
-    while true {
-      skipWS()
-      guard element(&self) else { return false }
-      skipWS()
-      guard i < bytes.count else { return false }
-      if bytes[i] == UInt8(ascii: ",") {
-        i += 1
-        continue
-      }
-      guard bytes[i] == UInt8(ascii: "]") else { return false }
-      i += 1
-      return true
-    }
+    container(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), element)
   }
 
   /// A name (without escapes) among `names`, not seen before in this object, then the `:` and

@@ -21,7 +21,7 @@ enum FastResponseDecoder {
     }
   }
 
-  struct Scanner {
+  struct Scanner: JSONByteScanning {
     let bytes: UnsafeBufferPointer<UInt8>
     var i = 0
 
@@ -187,70 +187,20 @@ enum FastResponseDecoder {
 
     // MARK: - JSON pieces
 
-    mutating func skipWS() {
-      while i < bytes.count {
-        let b = bytes[i]
-        guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
-        i += 1
-      }
-    }
-
     /// `{ "key": value, … }`; `member` reads the value after the colon and says whether it could.
     mutating func object(_ member: (inout Scanner, String) -> Bool) -> Bool {
-      skipWS()
-      guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return false }
-      i += 1
-      skipWS()
-      if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-        i += 1
-        return true
-      }
-      while true {
-        skipWS()
-        guard let key = string() else { return false }
-        skipWS()
-        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return false }
-        i += 1
-        skipWS()
-        guard member(&self, key) else { return false }
-        skipWS()
-        guard i < bytes.count else { return false }
-        if bytes[i] == UInt8(ascii: ",") {
-          i += 1
-          continue
-        }
-        if bytes[i] == UInt8(ascii: "}") {
-          i += 1
-          return true
-        }
-        return false
+      container(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { s in
+        guard let key = s.string() else { return false }
+        s.skipWS()
+        guard s.i < s.bytes.count, s.bytes[s.i] == UInt8(ascii: ":") else { return false }
+        s.i += 1
+        s.skipWS()
+        return member(&s, key)
       }
     }
 
     mutating func array(_ element: (inout Scanner) -> Bool) -> Bool {
-      skipWS()
-      guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { return false }
-      i += 1
-      skipWS()
-      if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
-        i += 1
-        return true
-      }
-      while true {
-        skipWS()
-        guard element(&self) else { return false }
-        skipWS()
-        guard i < bytes.count else { return false }
-        if bytes[i] == UInt8(ascii: ",") {
-          i += 1
-          continue
-        }
-        if bytes[i] == UInt8(ascii: "]") {
-          i += 1
-          return true
-        }
-        return false
-      }
+      container(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), element)
     }
 
     /// Consumes `null` if it is next.

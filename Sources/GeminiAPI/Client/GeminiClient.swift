@@ -112,7 +112,8 @@ public struct GeminiClient: Sendable {
 
   /// Posts to `models/{model}:streamGenerateContent?alt=sse`, reads the SSE stream as it arrives and
   /// assembles its events into one response. `rawBody` holds the transcript exactly as received
-  /// (also when cut); `onEvent` sees every decoded event in order.
+  /// (also when cut); `onEvent` sees every decoded event in order, called on the connection's
+  /// event loop as each event completes (keep it short; never block there).
   public func streamGenerateContent(
     model: String, body: Data, onEvent: (@Sendable (GenerateContentResponse) -> Void)? = nil
   ) async -> Exchange {

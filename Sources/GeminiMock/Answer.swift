@@ -30,6 +30,15 @@ struct Answer: Sendable {
   var finishReason = "STOP"
   var finishMessage: String?
   var grounding: JSONValue?
+  /// Candidates 1… when the request asked for `candidateCount` > 1 (text answers): each its own
+  /// text, token count and finish reason. Their tokens are in `candidatesTokens` too.
+  var extraCandidates: [ExtraCandidate] = []
+
+  struct ExtraCandidate: Sendable {
+    var text: String
+    var tokens: Int
+    var finishReason: String
+  }
 
   var promptTokens = 0
   var promptDetails: [(String, Int)] = []
@@ -123,6 +132,16 @@ struct Answer: Sendable {
     return .object(c)
   }
 
+  /// Extra candidate `k` (index k + 1), whole: its text part, role, finish reason.
+  func extraCandidate(_ k: Int) -> JSONValue {
+    let e = extraCandidates[k]
+    return [
+      "content": ["parts": [["text": .string(e.text)]], "role": "model"],
+      "finishReason": .string(e.finishReason),
+      "index": .number(Double(k + 1)),
+    ]
+  }
+
   func envelope(candidates: [JSONValue]?, usage: JSONValue) -> JSONValue {
     var o = JSONObject()
     if kind == .promptBlocked {
@@ -151,7 +170,9 @@ struct Answer: Sendable {
   /// Produces exactly the bytes of `bodyTree()`, which builds a JSONValue first; a test holds them equal.
   /// The rare kinds (blocked, safety, recitation) go through the tree.
   func bodyBuffer() -> ByteBuffer {
-    if kind == .promptBlocked || kind == .safety || kind == .recitation { return ByteBuffer(string: bodyTree()) }
+    if kind == .promptBlocked || kind == .safety || kind == .recitation || !extraCandidates.isEmpty {
+      return ByteBuffer(string: bodyTree())
+    }
     // The rare parts are serialised first; everything else is bounded by its size.
     let calls = functionCalls.map { $0.serialized() }
     let groundingJSON = grounding?.serialized()
@@ -270,7 +291,7 @@ struct Answer: Sendable {
     let usage = usage(candidates: candidatesTokens, thoughts: thoughtsTokens, final: true)
     if kind == .promptBlocked { return envelope(candidates: nil, usage: usage).serialized() }
     let cand = candidate(parts: parts(), finish: true, grounding: grounding)
-    return envelope(candidates: [cand], usage: usage).serialized()
+    return envelope(candidates: [cand] + extraCandidates.indices.map(extraCandidate), usage: usage).serialized()
   }
 
   /// Stream events (compact JSON each), `chunks` text pieces at most. Running usage in every
@@ -303,7 +324,11 @@ struct Answer: Sendable {
         ps += parts(text: .some(nil), includeThought: false, includeCalls: true)
       }
       let c = candidate(parts: ps, finish: last, grounding: last ? grounding : emptyGrounding)
-      out.append(envelope(candidates: [c], usage: usage(candidates: candSoFar, thoughts: thoughtsSoFar, final: last)).serialized())
+      // Extra candidates arrive whole in the last event, beside the first one's last piece.
+      let extras = last ? extraCandidates.indices.map(extraCandidate) : []
+      out.append(
+        envelope(candidates: [c] + extras, usage: usage(candidates: candSoFar, thoughts: thoughtsSoFar, final: last))
+          .serialized())
     }
     if pieces.isEmpty {
       let c = candidate(parts: parts(text: .some(nil), includeThought: false), finish: true, grounding: grounding)

@@ -82,6 +82,23 @@ enum AnswerBuilder {
     a.text = text
     a.candidatesTokens = tokens
 
+    // candidateCount > 1: more candidates, each its own text under the same output budget.
+    // (A text answer only; function calls and the rare kinds keep one candidate.)
+    if req.candidateCount > 1, kind == .normal {
+      for _ in 1..<req.candidateCount {
+        var t = answerText(req, &rng)
+        var n = MockTokens.text(t.utf8.count)
+        var finish = "STOP"
+        if n > budget {
+          t = cut(t, toBytes: budget * 4)
+          n = budget
+          finish = "MAX_TOKENS"
+        }
+        a.extraCandidates.append(.init(text: t, tokens: n, finishReason: finish))
+        a.candidatesTokens += n
+      }
+    }
+
     if req.googleSearch {
       a.toolUseTokens = 60 + rng.below(200)
       a.grounding = grounding(req, text: text, &rng)

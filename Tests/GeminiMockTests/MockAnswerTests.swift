@@ -34,6 +34,41 @@ import Testing
     #expect(decoded.usageMetadata?.totalTokenCount == u.int("totalTokenCount"))
   }
 
+  @Test func candidateCountGivesThatManyCandidatesAndTheirTokens() async throws {
+    let body = MockTest.prompt("Give me options", config: ["candidateCount": 3, "thinkingConfig": ["thinkingBudget": 0]])
+    try await MockTest.withMock { c in
+      let r = try await c.generate("gemini-2.5-flash", body)
+      #expect(r.status == 200)
+      let cands = r.json["candidates"]?.arrayValue ?? []
+      #expect(cands.map { $0["index"]?.intValue } == [0, 1, 2])
+      let texts = cands.map { ($0["content"]?["parts"]?.arrayValue?.first?["text"]?.stringValue) ?? "" }
+      #expect(Set(texts).count == 3 && texts.allSatisfy { !$0.isEmpty })
+      #expect(cands.allSatisfy { $0["finishReason"]?.stringValue == "STOP" })
+      // candidatesTokenCount counts every candidate.
+      #expect(r.json.usage.int("candidatesTokenCount") == texts.reduce(0) { $0 + ($1.utf8.count + 3) / 4 })
+      let decoded = try JSONDecoder().decode(GenerateContentResponse.self, from: Data(r.body))
+      #expect(decoded.candidates?.count == 3)
+
+      // Streamed: the same three candidates once the events are assembled, and the same usage.
+      let s = try await c.stream("gemini-2.5-flash", body)
+      var assembler = StreamAssembler()
+      for e in sseEvents(s.text) { assembler.add(try JSONDecoder().decode(GenerateContentResponse.self, from: e.serializedData())) }
+      #expect(assembler.finished)
+      let streamed = assembler.result
+      #expect(streamed.candidates?.map { $0.index ?? 0 } == [0, 1, 2])
+      #expect(streamed.candidates?.allSatisfy { $0.finishReason == .stop } == true)
+      #expect(streamed.usageMetadata?.candidatesTokenCount == r.json.usage.int("candidatesTokenCount"))
+
+      // A budget applies to each candidate.
+      let capped = try await c.generate(
+        "gemini-2.5-flash",
+        MockTest.prompt("Give me options", config: ["candidateCount": 2, "maxOutputTokens": 3, "thinkingConfig": ["thinkingBudget": 0]]))
+      let cc = capped.json["candidates"]?.arrayValue ?? []
+      #expect(cc.count == 2 && cc.allSatisfy { $0["finishReason"]?.stringValue == "MAX_TOKENS" })
+      #expect(capped.json.usage.int("candidatesTokenCount") == 6)
+    }
+  }
+
   @Test func legacyModelsDoNotThinkAndBudgetZeroTurnsThinkingOff() async throws {
     try await MockTest.withMock { c in
       let legacy = try await c.generate("gemini-2.0-flash", MockTest.prompt("hi"))

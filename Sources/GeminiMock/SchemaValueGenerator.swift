@@ -8,8 +8,9 @@ import GeminiAPI
 /// (a non-recursive one when deep); `enum`/`const` pick a listed value; objects follow
 /// `propertyOrdering`, then declaration order; arrays get a length inside `minItems...maxItems`;
 /// strings honour `format` (date, date-time, time, email, uri, uuid), `minLength` and `maxLength`;
-/// numbers stay inside `minimum`/`maximum` (exclusive bounds too). `pattern` is not generated
-/// (the value is a plain word; the real model is not bound by it either).
+/// numbers stay inside `minimum`/`maximum` (exclusive bounds too). A string with a `pattern` (and
+/// no `format`) matches it when the pattern keeps to the common subset `PatternStringGenerator`
+/// reads; otherwise it is a plain word, as the real model is not bound by the pattern either.
 struct SchemaValueGenerator {
   let root: JSONValue
   var rng: SplitMix64
@@ -108,6 +109,12 @@ struct SchemaValueGenerator {
   }
 
   private mutating func string(_ node: JSONValue) -> String {
+    if node["format"] == nil, let p = node["pattern"]?.stringValue,
+      let s = PatternStringGenerator.string(
+        matching: p, minLength: node["minLength"]?.intValue, maxLength: node["maxLength"]?.intValue, rng: &rng)
+    {
+      return s
+    }
     var s: String
     switch node["format"]?.stringValue?.lowercased() {
     case "date"?: s = date()

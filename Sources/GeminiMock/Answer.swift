@@ -31,12 +31,11 @@ struct Answer: Sendable {
   var finishMessage: String?
   var grounding: JSONValue?
   /// Candidates 1… when the request asked for `candidateCount` > 1 (text answers): each its own
-  /// text, token count and finish reason. Their tokens are in `candidatesTokens` too.
+  /// text and finish reason. Their tokens are counted in `candidatesTokens`.
   var extraCandidates: [ExtraCandidate] = []
 
   struct ExtraCandidate: Sendable {
     var text: String
-    var tokens: Int
     var finishReason: String
   }
 

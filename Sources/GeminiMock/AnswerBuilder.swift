@@ -73,28 +73,17 @@ enum AnswerBuilder {
       text = String(text.prefix(max(1, text.count / 2)))
       a.finishReason = "RECITATION"
     }
-    var tokens = MockTokens.text(text.utf8.count)
-    if tokens > budget {
-      text = cut(text, toBytes: budget * 4)
-      tokens = budget
-      a.finishReason = "MAX_TOKENS"
-    }
-    a.text = text
+    let (fitted, tokens, truncated) = fit(text, budget: budget)
+    if truncated { a.finishReason = "MAX_TOKENS" }
+    a.text = fitted
     a.candidatesTokens = tokens
 
     // candidateCount > 1: more candidates, each its own text under the same output budget.
     // (A text answer only; function calls and the rare kinds keep one candidate.)
     if req.candidateCount > 1, kind == .normal {
       for _ in 1..<req.candidateCount {
-        var t = answerText(req, &rng)
-        var n = MockTokens.text(t.utf8.count)
-        var finish = "STOP"
-        if n > budget {
-          t = cut(t, toBytes: budget * 4)
-          n = budget
-          finish = "MAX_TOKENS"
-        }
-        a.extraCandidates.append(.init(text: t, tokens: n, finishReason: finish))
+        let (t, n, truncated) = fit(answerText(req, &rng), budget: budget)
+        a.extraCandidates.append(.init(text: t, finishReason: truncated ? "MAX_TOKENS" : "STOP"))
         a.candidatesTokens += n
       }
     }
@@ -107,6 +96,13 @@ enum AnswerBuilder {
   }
 
   // MARK: pieces
+
+  /// `text` within an output budget of `budget` tokens: cut at budget × 4 bytes when longer.
+  static func fit(_ text: String, budget: Int) -> (text: String, tokens: Int, truncated: Bool) {
+    let tokens = MockTokens.text(text.utf8.count)
+    guard tokens > budget else { return (text, tokens, false) }
+    return (cut(text, toBytes: budget * 4), budget, true)
+  }
 
   static func thoughts(_ req: MockRequest, _ rng: inout SplitMix64) -> Int {
     let base = 40 + rng.below(400)

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import Synchronization
 
 /// A string that matches a schema's `pattern`, for JSON-mode answers and function arguments, so
 /// that a dry run's values pass the same check gembatch applies to real answers
@@ -32,11 +33,31 @@ struct PatternStringGenerator {
     return node
   }
 
+  /// A pattern read once and its check compiled once (nil: outside the subset or not a regex).
+  /// `@unchecked Sendable`: `NSRegularExpression` is immutable and safe to match from any thread.
+  struct Compiled: @unchecked Sendable {
+    let node: Node
+    let re: NSRegularExpression
+  }
+
+  /// Per pattern, so that a schema's patterns are not parsed and compiled for every answer. A
+  /// dry run has a handful; past 256 the cache stops growing and each call compiles as before.
+  private static let cache = Mutex<[String: Compiled?]>([:])
+
+  static func compiled(_ pattern: String) -> Compiled? {
+    if let hit = cache.withLock({ $0[pattern] }) { return hit }
+    var c: Compiled?
+    if let node = parse(pattern), let re = try? NSRegularExpression(pattern: pattern) { c = Compiled(node: node, re: re) }
+    cache.withLock { if $0.count < 256 { $0[pattern] = c } }
+    return c
+  }
+
   /// A string matching `pattern` whose length (in Unicode scalars) is within the bounds, or nil.
   static func string(
     matching pattern: String, minLength: Int? = nil, maxLength: Int? = nil, rng: inout SplitMix64
   ) -> String? {
-    guard let node = parse(pattern), let re = try? NSRegularExpression(pattern: pattern) else { return nil }
+    guard let c = compiled(pattern) else { return nil }
+    let (node, re) = (c.node, c.re)
     for _ in 0..<8 {
       var out = String.UnicodeScalarView()
       guard generate(node, into: &out, rng: &rng) else { return nil }
@@ -142,14 +163,14 @@ struct PatternStringGenerator {
       case "[": return try set()
       case ".": return .any
       case "^", "$": return .anchor
-      case "\\": return try escape(inSet: false)
+      case "\\": return try escape()
       case "*", "+", "?", "{", "}", ")", "]": throw Unsupported()
       default: return .literal(c)
       }
     }
 
     /// After a `\`: a class, or one literal character.
-    mutating func escape(inSet: Bool) throws -> Node {
+    mutating func escape() throws -> Node {
       guard let c = peek else { throw Unsupported() }
       i += 1
       switch c {
@@ -194,7 +215,7 @@ struct PatternStringGenerator {
         i += 1
         var low: UInt32
         if c == "\\" {
-          switch try escape(inSet: true) {
+          switch try escape() {
           case .literal(let s): low = s.value
           case .set(let rs, false):
             ranges += rs
@@ -212,7 +233,7 @@ struct PatternStringGenerator {
           let h = scalars[i]
           i += 1
           if h == "\\" {
-            guard case .literal(let s) = try escape(inSet: true) else { throw Unsupported() }
+            guard case .literal(let s) = try escape() else { throw Unsupported() }
             high = s.value
           } else {
             high = h.value

@@ -84,7 +84,8 @@ import Testing
           sql: LedgerWriter.finishAttemptSQL,
           arguments: [
             f.endedAt, f.outcome.rawValue, f.httpStatus, f.errorClass, f.errorCode, f.apiStatus, f.errorMessage,
-            f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.attemptId, f.jobId,
+            f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.costUSD ?? f.result?.costUSD,
+            f.attemptId, f.jobId,
           ])
         try db.execute(
           sql: LedgerWriter.finishJobSQL,

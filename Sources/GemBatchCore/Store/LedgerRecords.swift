@@ -56,13 +56,16 @@ public struct AttemptFinish: Sendable {
   public var rawResponse: Data?
   /// Written (INSERT OR REPLACE into `results`) in the same transaction.
   public var result: ResultRecord?
+  /// What this attempt cost (`attempts.cost_usd`, summed by `Store.spentUSD`); nil: the
+  /// result's cost, if any. Set it for an answer that was paid for but not kept as the result.
+  public var costUSD: Double?
 
   public init(
     attemptId: Int64, jobId: String, runId: Int64, endedAt: Double, outcome: AttemptOutcome, jobState: JobState,
     notBefore: Double? = nil, failureClass: String? = nil, failureReason: String? = nil, httpStatus: Int? = nil,
     errorClass: String? = nil, errorCode: String? = nil, apiStatus: String? = nil, errorMessage: String? = nil,
     quotaId: String? = nil, suggestedDelayMs: Int? = nil, latencyMs: Double? = nil, ttfbMs: Double? = nil,
-    rawResponse: Data? = nil, result: ResultRecord? = nil
+    rawResponse: Data? = nil, result: ResultRecord? = nil, costUSD: Double? = nil
   ) {
     self.attemptId = attemptId
     self.jobId = jobId
@@ -84,6 +87,7 @@ public struct AttemptFinish: Sendable {
     self.ttfbMs = ttfbMs
     self.rawResponse = rawResponse
     self.result = result
+    self.costUSD = costUSD
   }
 }
 

@@ -208,7 +208,7 @@ public final class LedgerWriter: Sendable {
           c.resume(with: result)
         } else if case .failure(let e) = result {
           state.withLock { s in
-            if s.failure == nil { s.failure = StoreError.wrap(e) }
+            if s.failure == nil { s.failure = store.noted(StoreError.wrap(e, path: store.path)) }
           }
         }
       }
@@ -261,7 +261,7 @@ public final class LedgerWriter: Sendable {
         }
         return ids.map { .success($0) }
       } catch {
-        if ops.count == 1 { return [.failure(StoreError.wrap(error))] }
+        if ops.count == 1 { return [.failure(store.noted(StoreError.wrap(error, path: store.path)))] }
       }
     }
     var out: [Result<Int64, any Error>] = []
@@ -270,7 +270,7 @@ public final class LedgerWriter: Sendable {
       do {
         out.append(.success(try store.pool.write { db in try apply(op, db, Statements(db)) }))
       } catch {
-        out.append(.failure(StoreError.wrap(error)))
+        out.append(.failure(store.noted(StoreError.wrap(error, path: store.path))))
       }
     }
     return out
@@ -288,7 +288,7 @@ public final class LedgerWriter: Sendable {
   static let finishAttemptSQL = """
     UPDATE attempts SET ended_at = ?, outcome = ?, http_status = ?, error_class = ?, error_code = ?,
                         api_status = ?, error_message = ?, quota_id = ?, suggested_delay_ms = ?,
-                        latency_ms = ?, ttfb_ms = ?, raw_response = ?
+                        latency_ms = ?, ttfb_ms = ?, raw_response = ?, cost_usd = ?
     WHERE id = ? AND job_id = ?
     """
   static let finishJobSQL = """
@@ -357,6 +357,7 @@ public final class LedgerWriter: Sendable {
       attempt.bind(f.latencyMs)
       attempt.bind(f.ttfbMs)
       attempt.bind(f.rawResponse)
+      attempt.bind(f.costUSD ?? f.result?.costUSD)
       attempt.bind(f.attemptId)
       attempt.bind(f.jobId)
       try attempt.run()

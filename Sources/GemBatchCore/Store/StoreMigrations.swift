@@ -9,10 +9,15 @@ enum StoreMigrations {
     // `foreign_key_check` that follows a `.deferred` migration (seconds on a million-job store).
     // Fine for migrations that add tables, indexes and views; one that rebuilds a table needs `.deferred`.
     m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
+    m.registerMigration("v3-trust", foreignKeyChecks: .immediate, migrate: v3Trust)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files"]
+  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-trust"]
+
+  /// Identifiers only gembatch writes: a `grdb_migrations` table with none of them belongs to
+  /// another application that also uses GRDB.
+  static let gembatchMarkers: Set<String> = ["v1"]
 
   static func v1(_ db: Database) throws {
     try db.execute(
@@ -199,6 +204,66 @@ enum StoreMigrations {
           JOIN runs ru ON ru.id = j.run_id
           LEFT JOIN results r ON r.job_id = j.id AND r.run_id = ru.id
           GROUP BY ru.id, j.model;
+        """)
+  }
+
+  /// One writer per store, answers tied to their endpoint, per-attempt cost, per-day quota
+  /// stops and the files a job file refers to (issue 10). Columns, tables and indexes only;
+  /// nothing is rebuilt (`.immediate`). Only `results_run` reads existing rows: about a second
+  /// per million results, once.
+  ///
+  /// - `runs.endpoint_kind` (google | cometapi | mock | custom), `runs.pid`, `runs.host`: who ran
+  ///   it and where it sent (`runs.endpoint` already holds the base URL). NULL on older runs:
+  ///   their kind is read off the URL (`EndpointIdentity.kind(forURL:)`).
+  /// - `results_run`: the results of given runs (a success from another endpoint runs again).
+  /// - `attempts.cost_usd`: what the attempt's answer cost, written with its outcome, so spend
+  ///   over all runs survives a result being replaced. `store_info.attempt_cost_since` is the
+  ///   first attempt id that has it (older spend is read from `results`).
+  /// - `store_claims`: the one process writing the store now (`StoreClaim`), with a heartbeat.
+  /// - `quota_stops`: per-day quotas that stopped a run, and when they reset.
+  /// - `source_file_refs`: schema and inline files a job file's jobs read, with their content
+  ///   hash, so a changed schema re-reads the job file on resume.
+  static func v3Trust(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE runs ADD COLUMN endpoint_kind TEXT;
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        ALTER TABLE runs ADD COLUMN host TEXT;
+        ALTER TABLE attempts ADD COLUMN cost_usd REAL;
+        CREATE INDEX attempts_paid ON attempts(job_id, cost_usd) WHERE cost_usd IS NOT NULL;
+        CREATE INDEX results_run ON results(run_id);
+
+        CREATE TABLE store_info (
+          key   TEXT PRIMARY KEY,
+          value
+        ) WITHOUT ROWID;
+        INSERT INTO store_info (key, value) VALUES ('attempt_cost_since', (SELECT COALESCE(MAX(id), 0) + 1 FROM attempts));
+
+        CREATE TABLE store_claims (
+          id           INTEGER PRIMARY KEY CHECK (id = 1),
+          token        TEXT NOT NULL,
+          pid          INTEGER NOT NULL,
+          host         TEXT NOT NULL,
+          started_at   REAL NOT NULL,
+          heartbeat_at REAL NOT NULL,
+          run_id       INTEGER
+        );
+
+        CREATE TABLE quota_stops (
+          model       TEXT NOT NULL,
+          quota_id    TEXT NOT NULL,
+          resets_at   REAL NOT NULL,
+          recorded_at REAL NOT NULL,
+          PRIMARY KEY (model, quota_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE source_file_refs (
+          path     TEXT NOT NULL,
+          ref_path TEXT NOT NULL,
+          size     INTEGER NOT NULL,
+          sha256   TEXT NOT NULL,
+          PRIMARY KEY (path, ref_path)
+        ) WITHOUT ROWID;
         """)
   }
 }

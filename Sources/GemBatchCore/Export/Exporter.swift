@@ -16,6 +16,7 @@ public struct Exporter: Sendable {
     "id", "seq", "model", "state", "metadata", "answer", "json", "json_status", "finish_reason", "block_reason",
     "failure_class", "failure_reason", "attempts", "prompt_tokens", "cached_tokens", "candidates_tokens",
     "thoughts_tokens", "tool_use_prompt_tokens", "total_tokens", "cost_usd", "price_version", "latency_ms", "ttfb_ms",
+    "endpoint",
   ]
 
   public func export(_ db: Database, to out: BufferedOutput) throws -> ExportSummary {
@@ -31,14 +32,18 @@ public struct Exporter: Sendable {
       summary.flattenedColumns = try flattenKeys(db, where: where_, run: run)
     }
     let needRaw = options.includeRawResponse || options.format == .batch
+    // The endpoint that gave each result (its run's); stores before v3-trust have no kind column.
+    let hasKind = try db.columns(in: "runs").contains { $0.name == "endpoint_kind" }
     let sql = """
       SELECT j.seq, j.id, j.model, j.state, j.metadata_json, j.failure_class, j.failure_reason, j.attempt_count,
         r.answer_text, r.json_output, r.json_status, r.finish_reason, r.block_reason, r.prompt_tokens, r.cached_tokens,
         r.candidates_tokens, r.thoughts_tokens, r.tool_use_prompt_tokens, r.total_tokens, r.cost_usd, r.price_version,
         r.latency_ms, r.ttfb_ms, r.thought_text, r.function_calls, r.grounding_sources, r.web_search_queries,
         \(needRaw ? "a.raw_response" : "NULL") AS raw_response,
-        \(options.format == .batch ? lastAttemptColumns : "NULL AS last_status, NULL AS last_api_status, NULL AS last_message")
+        \(options.format == .batch ? lastAttemptColumns : "NULL AS last_status, NULL AS last_api_status, NULL AS last_message"),
+        \(hasKind ? "ru.endpoint_kind" : "NULL") AS endpoint_kind, ru.endpoint AS endpoint_url
       FROM jobs j LEFT JOIN results r ON r.job_id = j.id
+        LEFT JOIN runs ru ON ru.id = r.run_id
         \(needRaw ? "LEFT JOIN attempts a ON a.id = r.attempt_id" : "")
       \(where_)
       ORDER BY j.seq
@@ -137,6 +142,9 @@ public struct Exporter: Sendable {
     o["price_version"] = (row["price_version"] as String?).map(JSONValue.string) ?? .null
     o["latency_ms"] = (row["latency_ms"] as Double?).map(JSONValue.number) ?? .null
     o["ttfb_ms"] = (row["ttfb_ms"] as Double?).map(JSONValue.number) ?? .null
+    o["endpoint"] =
+      Self.endpoint(row).map { .object(JSONObject([("kind", .string($0.kind.rawValue)), ("url", .string($0.baseURL))])) }
+      ?? .null
     if options.includeThoughts { o["thoughts"] = (row["thought_text"] as String?).map(JSONValue.string) ?? .null }
     if options.includeFunctionCalls { o["function_calls"] = Self.json(row["function_calls"]) ?? .null }
     if options.includeGrounding {
@@ -159,6 +167,7 @@ public struct Exporter: Sendable {
       s("finish_reason"), s("block_reason"), s("failure_class"), s("failure_reason"), i("attempt_count"),
       i("prompt_tokens"), i("cached_tokens"), i("candidates_tokens"), i("thoughts_tokens"), i("tool_use_prompt_tokens"),
       i("total_tokens"), d("cost_usd"), s("price_version"), d("latency_ms"), d("ttfb_ms"),
+      Self.endpoint(row).map { "\($0.kind.rawValue) \($0.baseURL)" } ?? "",
     ]
     if options.includeThoughts { f.append(s("thought_text")) }
     if options.includeFunctionCalls { f.append(s("function_calls")) }
@@ -178,6 +187,13 @@ public struct Exporter: Sendable {
       }
     }
     return f
+  }
+
+  /// The endpoint the row's result came from (nil without a result).
+  static func endpoint(_ row: Row) -> EndpointIdentity? {
+    guard let url: String = row["endpoint_url"] else { return nil }
+    let kind = (row["endpoint_kind"] as String?).flatMap(EndpointIdentity.Kind.init(rawValue:))
+    return EndpointIdentity(kind: kind ?? EndpointIdentity.kind(forURL: url), baseURL: url)
   }
 
   /// A Batch Mode results line, or nil for a job that has not finished.

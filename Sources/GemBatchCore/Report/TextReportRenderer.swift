@@ -7,6 +7,7 @@ enum TextReportRenderer {
     func line(_ s: String = "") { o += s + "\n" }
     line("gembatch report — \(d.database)" + (d.runID.map { ", run \($0)" } ?? ", all runs"))
     line("generated \(Fmt.date(d.generatedAt)); prices \(d.priceVersions.isEmpty ? "(none)" : d.priceVersions.joined(separator: ", "))")
+    if !d.endpoints.isEmpty { line("results from: " + ReportData.endpointSummary(d.endpoints)) }
     line()
     let t = d.total
     line("Jobs: \(Fmt.int(t.jobs))  " + Fmt.states(t.states).map { "\($0.0) \(Fmt.int($0.1))" }.joined(separator: "  "))

@@ -85,6 +85,10 @@ struct RunCommand: AsyncParsableCommand {
     do {
       claim = try StoreClaim.acquire(storePath: db, endpoint: Self.identity(resolved))
       store = try Store.open(path: db, claim: claim, takeOverJobs: takeOver)
+    } catch let e as StoreError where e.code == .corrupt {
+      // Name what the check finds, not only the statement that met the damage.
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(Store.damage(at: db, fallback: e), db: db))
     } catch {
       display.finish()
       throw ExitCode(RunSummaryPrinter.printStoreFailure(error, db: db))
@@ -136,7 +140,8 @@ struct RunCommand: AsyncParsableCommand {
             onProgress: { display.show($0) })
         } catch {
           display.finish()
-          guard let failure = store.storageFailure ?? StoreError.storageFailure(in: error, path: db) else { throw error }
+          guard var failure = store.storageFailure ?? StoreError.storageFailure(in: error, path: db) else { throw error }
+          if failure.code == .corrupt { failure = store.damage() ?? failure }
           Foundation.exit(RunSummaryPrinter.printStoreFailure(failure, db: db))
         }
         // The run is recorded: the claim's row goes and the WAL is folded into the store file.

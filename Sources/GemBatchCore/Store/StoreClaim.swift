@@ -47,7 +47,7 @@ public final class StoreClaim: Sendable {
 
     /// "run #3 (pid 4242 on host1, started 2026-12-01T09:00:00Z, heartbeat 2 s ago)".
     public func describe(now: Double = Date().timeIntervalSince1970) -> String {
-      var s = runId.map { "run #\($0)" } ?? "a run that is starting"
+      var s = runId.map { "run #\($0)" } ?? "a gembatch run"
       s += " (pid \(pid) on \(host), started \(Date(timeIntervalSince1970: startedAt).ISO8601Format())"
       if let h = heartbeatAt { s += ", heartbeat \(Int(max(0, now - h).rounded())) s ago" }
       return s + ")"

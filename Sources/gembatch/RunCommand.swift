@@ -55,6 +55,9 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    // First of all: an interrupt (or a hangup) while the store is claimed and opened must stop
+    // the run before it sends, not kill the process (the runner sees it as soon as it starts).
+    let interrupts = SignalHandler.install()
     var logger = Logger(label: "gembatch")
     logger.logLevel = .notice
     let resolved = try endpointOptions.resolve()
@@ -84,7 +87,16 @@ struct RunCommand: AsyncParsableCommand {
     let store: Store
     do {
       claim = try StoreClaim.acquire(storePath: db, endpoint: Self.identity(resolved))
+    } catch {
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(error, db: db))
+    }
+    do {
       store = try Store.open(path: db, claim: claim, takeOverJobs: takeOver)
+    } catch let e as StoreError where e.code == .notAStore {
+      claim.abandon()
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(e, db: db))
     } catch let e as StoreError where e.code == .corrupt {
       // Name what the check finds, not only the statement that met the damage.
       display.finish()
@@ -117,7 +129,6 @@ struct RunCommand: AsyncParsableCommand {
 
     let limitsFinal = limits
     let log = logger
-    let interrupts = SignalHandler.install()
 
     let body: @Sendable (Endpoint) async throws -> RunReport = { endpoint in
       let config = RunConfiguration(

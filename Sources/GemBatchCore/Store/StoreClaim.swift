@@ -294,6 +294,14 @@ public final class StoreClaim: Sendable {
     _ = flock(lockFD, LOCK_UN)
   }
 
+  /// Gives up the claim on a file that turned out not to be a store (another application's
+  /// database): the lock file is removed too, so nothing of gembatch is left beside it.
+  public func abandon() {
+    state.withLock { $0.released = true }
+    unlink(lockPath)
+    _ = flock(lockFD, LOCK_UN)
+  }
+
   static func hostName() -> String {
     var buf = [CChar](repeating: 0, count: 256)
     guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }

@@ -112,10 +112,7 @@ extension Store {
   static func requeueOtherEndpoints(
     _ db: Database, inFile: String, args: StatementArguments, runId: Int64, retryFailed: Bool
   ) throws -> Int {
-    guard let key = try endpoint(ofRun: runId, db)?.key else { return 0 }
-    let others = try Int64.fetchAll(
-      db, sql: "SELECT ru.id FROM runs ru WHERE ru.id <> ? AND \(EndpointIdentity.keySQL("ru")) <> ?",
-      arguments: [runId, key])
+    let others = try otherEndpointRuns(db, runId: runId)
     guard !others.isEmpty else { return 0 }
     let list = others.map(String.init).joined(separator: ",")
     let reset = "state = 'pending', attempt_count = 0, not_before = NULL, failure_class = NULL, failure_reason = NULL, last_run_id = :run, updated_at = :t"
@@ -135,6 +132,15 @@ extension Store {
       n += db.changesCount
     }
     return n
+  }
+
+  /// The runs whose endpoint differs from run `runId`'s (`EndpointIdentity.key`): their answers
+  /// do not count for it. Empty for an unknown run.
+  static func otherEndpointRuns(_ db: Database, runId: Int64) throws -> [Int64] {
+    guard let key = try endpoint(ofRun: runId, db)?.key else { return [] }
+    return try Int64.fetchAll(
+      db, sql: "SELECT ru.id FROM runs ru WHERE ru.id <> ? AND \(EndpointIdentity.keySQL("ru")) <> ?",
+      arguments: [runId, key])
   }
 
   /// The jobs of the file `:file` as of its read run `:readRun`. `+source_file` keeps the planner

@@ -24,17 +24,17 @@ extension Store {
     return try write { db in
       var stats = SyncStats()
       var nextSeq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), -1) + 1 FROM jobs") ?? 0
-      let runKey = try Self.endpoint(ofRun: runId, db)?.key
+      // Runs at other endpoints than this run's: few, often none (then no job's answer is looked up).
+      let otherRuns = try Set(Self.otherEndpointRuns(db, runId: runId))
       var sameFile: [String: Bool] = [:]
       let select = try db.cachedStatement(
-        sql: """
+        sql: otherRuns.isEmpty
+          ? "SELECT request_hash, state, source_file, last_run_id, source_line, NULL FROM jobs WHERE id = ?"
+          : """
           SELECT j.request_hash, j.state, j.source_file, j.last_run_id, j.source_line,
             CASE j.state
-              WHEN 'succeeded' THEN
-                (SELECT \(EndpointIdentity.keySQL("ru")) FROM results r JOIN runs ru ON ru.id = r.run_id WHERE r.job_id = j.id)
-              WHEN 'failed' THEN
-                (SELECT \(EndpointIdentity.keySQL("ru")) FROM attempts a JOIN runs ru ON ru.id = a.run_id
-                 WHERE a.job_id = j.id ORDER BY a.id DESC LIMIT 1)
+              WHEN 'succeeded' THEN (SELECT r.run_id FROM results r WHERE r.job_id = j.id)
+              WHEN 'failed' THEN (SELECT a.run_id FROM attempts a WHERE a.job_id = j.id ORDER BY a.id DESC LIMIT 1)
             END
           FROM jobs j WHERE j.id = ?
           """)
@@ -130,8 +130,8 @@ extension Store {
         stats.unchanged += 1
         var state = oldState
         var resetAttempts = false
-        let answeredBy: String? = row[5]
-        let elsewhere = runKey != nil && answeredBy != nil && answeredBy != runKey
+        let answeredIn: Int64? = row[5]
+        let elsewhere = answeredIn.map(otherRuns.contains) ?? false
         switch oldState {
         case .succeeded where elsewhere, .failed where elsewhere:
           state = .pending

@@ -42,7 +42,7 @@ struct JobLoader {
     var allUnchanged = true
     for file in files {
       // Hashed once, before any reading: an edit made while the file is read shows next time.
-      guard let digest = FileDigest(path: file) else {
+      guard let digest = FileDigest.current(path: file) else {
         allUnchanged = false
         continue
       }

@@ -1,5 +1,7 @@
 import Crypto
+import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -56,4 +58,67 @@ public struct FileDigest: Sendable, Hashable, Codable {
 
   /// The form kept in `source_files.fingerprint`.
   public var fingerprint: String { "sha256:" + sha256 }
+}
+
+extension FileDigest {
+  /// What `stat` says of a file: a digest taken earlier stands only while all of it is the same
+  /// (any write changes the ctime, which no `touch -r` or `cp -p` can set back).
+  struct Stamp: Equatable, Sendable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var mtime: timespec
+    var ctime: timespec
+
+    init?(path: String) {
+      var st = stat()
+      guard stat(path, &st) == 0 else { return nil }
+      device = UInt64(st.st_dev)
+      inode = UInt64(st.st_ino)
+      size = Int64(st.st_size)
+      #if canImport(Darwin)
+        mtime = st.st_mtimespec
+        ctime = st.st_ctimespec
+      #else
+        mtime = st.st_mtim
+        ctime = st.st_ctim
+      #endif
+    }
+
+    static func == (a: Stamp, b: Stamp) -> Bool {
+      a.device == b.device && a.inode == b.inode && a.size == b.size && a.mtime.tv_sec == b.mtime.tv_sec
+        && a.mtime.tv_nsec == b.mtime.tv_nsec && a.ctime.tv_sec == b.ctime.tv_sec && a.ctime.tv_nsec == b.ctime.tv_nsec
+    }
+  }
+
+  private struct Prefetched: Sendable {
+    var stamp: Stamp
+    var digest: FileDigest
+  }
+
+  private static let prefetched = Mutex<[String: Prefetched]>([:])
+  private static let pending = DispatchGroup()
+
+  /// Starts hashing `paths` on a background thread, so the digests a resume needs are ready
+  /// by the time the store is open (the CLI calls it first thing). `current(path:)` uses a
+  /// prefetched digest only if the file's `stat` has not changed since.
+  public static func prefetch(_ paths: [String]) {
+    pending.enter()
+    DispatchQueue.global(qos: .userInitiated).async {
+      defer { pending.leave() }
+      for path in paths {
+        guard let before = Stamp(path: path), let d = FileDigest(path: path), Stamp(path: path) == before else { continue }
+        prefetched.withLock { $0[path] = Prefetched(stamp: before, digest: d) }
+      }
+    }
+  }
+
+  /// The digest of `path` now: a prefetched one while the file is unchanged, else read anew.
+  public static func current(path: String) -> FileDigest? {
+    pending.wait()
+    if let hit = prefetched.withLock({ $0.removeValue(forKey: path) }), Stamp(path: path) == hit.stamp {
+      return hit.digest
+    }
+    return FileDigest(path: path)
+  }
 }

@@ -184,6 +184,29 @@ import Testing
     #expect(status.runs.first?.endpointKind == "mock")
   }
 
+  /// A job's file is compared as a file: another path to the same file is no conflict; a
+  /// relative path recorded from another folder counts as the same file when the names match.
+  @Test func aJobIdBelongsToItsFileWhateverPathNamesIt() throws {
+    let dir = JobsTestKit.tempDir("owner")
+    JobsTestKit.write("{}\n", to: dir + "/a.jsonl")
+    JobsTestKit.write("{}\n", to: dir + "/b.jsonl")
+    try FileManager.default.createSymbolicLink(atPath: dir + "/link.jsonl", withDestinationPath: dir + "/a.jsonl")
+    let store = try Store.open(path: dir + "/s.sqlite")
+    let r = try begin(store, [])
+    func job(_ file: String) -> Job {
+      var j = JobsTestKit.job("x")
+      j.sourceFile = file
+      return j
+    }
+    #expect(try store.syncJobs([job("a.jsonl")], runId: r, retryFailed: false).inserted == 1)  // recorded relative, elsewhere
+    #expect(try store.syncJobs([job(dir + "/a.jsonl")], runId: r, retryFailed: false).conflicts.isEmpty)
+    #expect(try store.syncJobs([job(dir + "/link.jsonl")], runId: r, retryFailed: false).conflicts.isEmpty)
+    let clash = try store.syncJobs([job(dir + "/b.jsonl")], runId: r, retryFailed: false)
+    #expect(clash.conflicts.map(\.heldBy) == [dir + "/link.jsonl"] && clash.toRun == 0)
+    #expect(try store.syncJobs([job(dir + "/b.jsonl")], runId: r, retryFailed: false, takeOver: true).conflicts.isEmpty)
+    #expect(try count(store, "SELECT count(*) FROM jobs WHERE source_file = '\(dir)/b.jsonl'") == 1)
+  }
+
   @Test func endpointIdentityDropsCredentialsAndMocksAreOne() {
     let e = EndpointIdentity(kind: .custom, baseURL: "HTTPS://user:secret@Proxy.Example.com:8443/gemini/?key=abc#x")
     #expect(e.baseURL == "https://proxy.example.com:8443/gemini")

@@ -200,11 +200,14 @@ extension Store {
     }
   }
 
-  /// Whether two paths name one file (resolving `.`, `..` and symlinks); false when either
-  /// does not exist.
-  static func sameFile(_ a: String, _ b: String) -> Bool {
-    guard let ra = realPath(a), let rb = realPath(b) else { return false }
-    return ra == rb
+  /// Whether `old` (a job's recorded file) and `new` (the file it is read from now) are one file:
+  /// the same after resolving `.`, `..` and symlinks. A relative `old` that does not resolve
+  /// from here (the store was run from another folder) is taken for the same file when the
+  /// names match, as paths were compared before files had owners.
+  static func sameFile(_ old: String, _ new: String) -> Bool {
+    guard let rn = realPath(new) else { return false }
+    if let ro = realPath(old) { return ro == rn }
+    return !old.hasPrefix("/") && (old as NSString).lastPathComponent == (new as NSString).lastPathComponent
   }
 
   static func realPath(_ p: String) -> String? {

@@ -79,8 +79,6 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(ExitStatus.badInput)
       }
     }
-    // The resume compares each file's content hash with the store's: hash while the store opens.
-    FileDigest.prefetch(files)
 
     let display = ProgressDisplay(mode: progress.resolved)
     display.startWatchingStoreLock()

@@ -286,6 +286,39 @@ import Testing
     #expect(changed == 1)
   }
 
+  /// A digest is taken as the file's while its whole stat is the one seen when it was hashed;
+  /// setting the mtime back (as `touch -r` and `cp -p` do) still changes the ctime.
+  @Test func aStampedDigestStandsUntilTheFilesStatChanges() throws {
+    let dir = JobsTestKit.tempDir("stamp")
+    let p = JobsTestKit.write("first\n", to: dir + "/a.jsonl")
+    #expect(FileDigest(path: p)?.stamp == nil)  // just written: too recent to vouch for
+    let d = try #require(FileDigest(path: p, settleSeconds: 0))
+    let stamp = try #require(d.stamp)
+    var known = d
+    known.sha256 = "not-hashed-again"
+    #expect(FileDigest.current(path: p, known: known)?.sha256 == "not-hashed-again")
+    let mtime = try #require(JobLoader.modificationTime(p))
+    JobsTestKit.write("other\n", to: p)  // same size
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: mtime)], ofItemAtPath: p)
+    let now = try #require(FileDigest.current(path: p, known: known))
+    #expect(now.sha256 != "not-hashed-again" && now.sha256 != d.sha256 && now.size == d.size)
+    #expect(FileDigest(path: p, settleSeconds: 0)?.stamp != stamp)
+  }
+
+  /// A resume over a file hashed again and found the same keeps its new stat for the next one.
+  @Test func anAdoptionThatHashedAgainRecordsTheNewStamp() throws {
+    let dir = JobsTestKit.tempDir("restamp")
+    let file = writeJobs(dir + "/a.jsonl", ["x"])
+    let store = try Store.open(path: dir + "/s.sqlite")
+    _ = try load(store, [file], run: try begin(store, [file]))
+    #expect(try store.sourceFile(path: file)?.stamp == nil)  // too fresh when read
+    try store.updateSourceStamp(path: file, stamp: "0:0:0:0:0", mtime: 0)  // a stat from before a touch
+    Thread.sleep(forTimeInterval: FileDigest.settleSeconds + 0.1)  // not timing-sensitive: only "old enough"
+    #expect(try load(store, [file], run: try begin(store, [file])).adopted)
+    let stamp = try #require(try store.sourceFile(path: file)?.stamp)
+    #expect(stamp != "0:0:0:0:0" && stamp == FileDigest(path: file)?.stamp)
+  }
+
   @Test func fileDigestMatchesAKnownVector() throws {
     let dir = JobsTestKit.tempDir("sha")
     let p = JobsTestKit.write("abc", to: dir + "/abc")

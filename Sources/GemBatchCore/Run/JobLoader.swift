@@ -6,7 +6,8 @@ import GeminiAPI
 /// When every file's content hash (and size) and the run defaults match what the store recorded
 /// at its last full read, and so do the schema and inline files its jobs named, no file is read
 /// again: the store's jobs are adopted by the new run as they are, so resuming a run over a
-/// million-job file starts sending at once (hashing it is the only cost: ~0.1 s per 100 MB). When
+/// million-job file starts sending at once (a file whose stat changed since it was hashed is
+/// hashed again: ~0.1 s per 100 MB; `FileDigest`). When
 /// any file changed, all are read again (duplicate ids must be caught across every file of a
 /// run); each unchanged job then costs a hash comparison and is never re-sent.
 ///
@@ -39,17 +40,20 @@ struct JobLoader {
     var result = Result()
     let defaultsHash = defaults.fingerprint
     var digests: [String: FileDigest] = [:]
+    var records: [String: SourceFileRecord] = [:]
     var allUnchanged = true
     for file in files {
-      // Hashed once, before any reading: an edit made while the file is read shows next time.
-      guard let digest = FileDigest.current(path: file) else {
+      let record = try store.sourceFile(path: file)
+      records[file] = record
+      // Hashed before any reading (an edit made while the file is read shows next time), unless
+      // the file's stat is still the one recorded when it was hashed.
+      guard let digest = FileDigest.current(path: file, known: record?.digest) else {
         allUnchanged = false
         continue
       }
       digests[file] = digest
-      if allUnchanged, let rec = try store.sourceFile(path: file), rec.size == digest.size,
-        rec.defaultsHash == defaultsHash, rec.fingerprint == digest.fingerprint,
-        Self.referencesUnchanged(rec.references)
+      if allUnchanged, let rec = record, rec.size == digest.size, rec.defaultsHash == defaultsHash,
+        rec.fingerprint == digest.fingerprint, Self.referencesUnchanged(rec.references)
       {
         continue
       }
@@ -59,6 +63,11 @@ struct JobLoader {
     if allUnchanged {
       result.adopted = true
       for file in files {
+        // Hashed again and the same (touched, copied with -p): remember the new stat, so the
+        // next resume need not hash it.
+        if let d = digests[file], let stamp = d.stamp, let rec = records[file], rec.stamp != stamp {
+          try store.updateSourceStamp(path: file, stamp: stamp, mtime: Self.modificationTime(file) ?? rec.mtime)
+        }
         let s = try store.adoptJobs(sourceFile: file, runId: runId, retryFailed: retryFailed)
         result.toRun += s.toRun
         result.alreadySucceeded += s.alreadySucceeded
@@ -105,11 +114,11 @@ struct JobLoader {
       let refs = reader.referencedFiles
       for file in files {
         guard let digest = digests[file], let mtime = Self.modificationTime(file) else { continue }
-        let references = (refs[file] ?? []).sorted().compactMap(FileDigest.init(path:))
+        let references = (refs[file] ?? []).sorted().compactMap { FileDigest(path: $0) }
         try store.recordSourceFile(
           SourceFileRecord(
             path: file, size: digest.size, mtime: mtime, fingerprint: digest.fingerprint, defaultsHash: defaultsHash,
-            jobCount: perFile[file] ?? 0, lastRunId: runId, references: references))
+            jobCount: perFile[file] ?? 0, lastRunId: runId, references: references, stamp: digest.stamp))
       }
     }
     return result
@@ -118,7 +127,8 @@ struct JobLoader {
   /// Every schema or inline file the jobs named still has the same size and content.
   static func referencesUnchanged(_ refs: [FileDigest]) -> Bool {
     for ref in refs {
-      guard let now = FileDigest(path: ref.path), now.size == ref.size, now.sha256 == ref.sha256 else { return false }
+      guard let now = FileDigest.current(path: ref.path, known: ref), now.size == ref.size, now.sha256 == ref.sha256
+      else { return false }
     }
     return true
   }

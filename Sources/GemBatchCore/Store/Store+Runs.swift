@@ -117,20 +117,27 @@ extension Store {
         var record = try Row.fetchOne(
           db,
           sql: """
-            SELECT path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id
+            SELECT path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, stamp
             FROM source_files WHERE path = ?
             """, arguments: [path]
         ).map({
           SourceFileRecord(
             path: $0[0], size: $0[1], mtime: $0[2], fingerprint: $0[3], defaultsHash: $0[4], jobCount: $0[5],
-            lastRunId: $0[6])
+            lastRunId: $0[6], stamp: $0[7])
         })
       else { return nil }
       record.references = try Row.fetchAll(
-        db, sql: "SELECT ref_path, size, sha256 FROM source_file_refs WHERE path = ? ORDER BY ref_path",
+        db, sql: "SELECT ref_path, size, sha256, stamp FROM source_file_refs WHERE path = ? ORDER BY ref_path",
         arguments: [path]
-      ).map { FileDigest(path: $0[0], size: $0[1], sha256: $0[2]) }
+      ).map { FileDigest(path: $0[0], size: $0[1], sha256: $0[2], stamp: $0[3]) }
       return record
+    }
+  }
+
+  /// Notes the stat of an unchanged file that was hashed again and matched (`FileDigest.stamp`).
+  public func updateSourceStamp(path: String, stamp: String, mtime: Double) throws {
+    try write { db in
+      try db.execute(sql: "UPDATE source_files SET stamp = ?, mtime = ? WHERE path = ?", arguments: [stamp, mtime, path])
     }
   }
 
@@ -143,15 +150,15 @@ extension Store {
       try db.execute(
         sql: """
           INSERT OR REPLACE INTO source_files
-            (path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            (path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, updated_at, stamp)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
-        arguments: [r.path, r.size, r.mtime, r.fingerprint, r.defaultsHash, r.jobCount, r.lastRunId, t])
+        arguments: [r.path, r.size, r.mtime, r.fingerprint, r.defaultsHash, r.jobCount, r.lastRunId, t, r.stamp])
       try db.execute(sql: "DELETE FROM source_file_refs WHERE path = ?", arguments: [r.path])
       for ref in r.references {
         try db.execute(
-          sql: "INSERT OR REPLACE INTO source_file_refs (path, ref_path, size, sha256) VALUES (?, ?, ?, ?)",
-          arguments: [r.path, ref.path, ref.size, ref.sha256])
+          sql: "INSERT OR REPLACE INTO source_file_refs (path, ref_path, size, sha256, stamp) VALUES (?, ?, ?, ?, ?)",
+          arguments: [r.path, ref.path, ref.size, ref.sha256, ref.stamp])
       }
       if let run = r.lastRunId {
         try db.execute(

@@ -222,7 +222,8 @@ enum StoreMigrations {
   /// - `store_claims`: the one process writing the store now (`StoreClaim`), with a heartbeat.
   /// - `quota_stops`: per-day quotas that stopped a run, and when they reset.
   /// - `source_file_refs`: schema and inline files a job file's jobs read, with their content
-  ///   hash, so a changed schema re-reads the job file on resume.
+  ///   hash, so a changed schema re-reads the job file on resume; `source_files.stamp` and
+  ///   `source_file_refs.stamp`: the file's stat when hashed (`FileDigest.stamp`).
   static func v3Trust(_ db: Database) throws {
     try db.execute(
       sql: """
@@ -232,6 +233,7 @@ enum StoreMigrations {
         ALTER TABLE attempts ADD COLUMN cost_usd REAL;
         CREATE INDEX attempts_paid ON attempts(job_id, cost_usd) WHERE cost_usd IS NOT NULL;
         CREATE INDEX results_run ON results(run_id);
+        ALTER TABLE source_files ADD COLUMN stamp TEXT;
 
         CREATE TABLE store_info (
           key   TEXT PRIMARY KEY,
@@ -262,6 +264,7 @@ enum StoreMigrations {
           ref_path TEXT NOT NULL,
           size     INTEGER NOT NULL,
           sha256   TEXT NOT NULL,
+          stamp    TEXT,
           PRIMARY KEY (path, ref_path)
         ) WITHOUT ROWID;
         """)

@@ -142,10 +142,13 @@ public struct SourceFileRecord: Sendable, Hashable, Codable {
   /// The schema and inline files the file's jobs named at that read, with their digests
   /// (`source_file_refs`): a change to one of them re-reads the job file.
   public var references: [FileDigest]
+  /// The file's `stat` when it was hashed (`FileDigest.stamp`): while it is the same, the hash
+  /// need not be taken again.
+  public var stamp: String?
 
   public init(
     path: String, size: Int64, mtime: Double, fingerprint: String, defaultsHash: String, jobCount: Int,
-    lastRunId: Int64? = nil, references: [FileDigest] = []
+    lastRunId: Int64? = nil, references: [FileDigest] = [], stamp: String? = nil
   ) {
     self.path = path
     self.size = size
@@ -155,6 +158,13 @@ public struct SourceFileRecord: Sendable, Hashable, Codable {
     self.jobCount = jobCount
     self.lastRunId = lastRunId
     self.references = references
+    self.stamp = stamp
+  }
+
+  /// The recorded digest of the file itself, for `FileDigest.current(path:known:)`.
+  public var digest: FileDigest? {
+    guard fingerprint.hasPrefix("sha256:") else { return nil }
+    return FileDigest(path: path, size: size, sha256: String(fingerprint.dropFirst(7)), stamp: stamp)
   }
 }
 

@@ -26,12 +26,33 @@ enum RunSummaryPrinter {
     out += String(format: " in %.1f s (%d attempts, %d rate-limited, %d retries)", p.elapsed, p.attempts, p.rateLimited, p.retries)
     if p.costUSD > 0 { out += String(format: ", $%.6f", p.costUSD) }
     out += "\n"
-    if let reason = r.stopReason { out += "stopped: \(reason)\nresume with the same command.\n" }
+    if let reason = r.stopReason {
+      out += "stopped: \(reason)\n"
+      if let hint = Self.resumeHint(r.ending) { out += hint + "\n" }
+    }
+    if r.failedTotal > 0 {
+      out += "\(r.failedTotal) job(s) failed for good; to send them again: the same command with --retry-failed (gembatch status --db \(db) lists why)\n"
+    }
     FileHandle.standardError.write(Data(out.utf8))
     switch r.ending {
     case .finished: return r.failedTotal > 0 || p.failed > 0 ? ExitStatus.someFailed : ExitStatus.ok
     case .badInput: return ExitStatus.badInput
-    case .interrupted, .quotaStopped, .budgetStopped: return ExitStatus.stoppedResumable
+    case .interrupted, .quotaStopped, .budgetStopped, .authFailed, .unreachable, .failFast, .parked, .storeFailed:
+      return ExitStatus.stoppedResumable
+    }
+  }
+
+  /// What to do next, for a stop. Never "run the same command" when that would send nothing.
+  static func resumeHint(_ e: RunReport.Ending) -> String? {
+    switch e {
+    case .finished, .badInput: nil
+    case .interrupted, .parked: "resume with the same command."
+    case .quotaStopped: "resume with the same command after the quota resets (before that, a resume sends one probe)."
+    case .budgetStopped: "the budget covers everything this store spent on these jobs: raise --budget to go on."
+    case .authFailed: "fix the API key (--api-key-file, GEMINI_API_KEY or COMETAPI_KEY), then run the same command."
+    case .unreachable: "check --endpoint and the network, then run the same command."
+    case .failFast: "fix the requests (gembatch status lists the error), then run the same command."
+    case .storeFailed: "free space or fix the store's disk, then run the same command."
     }
   }
 }

@@ -15,12 +15,19 @@ public struct DispatchJob: Sendable {
   public var attempts: Int
   /// A Google Search tool is attached (grounding is priced per prompt or query).
   public var usesSearch: Bool
+  /// `generationConfig.maxOutputTokens`, when set.
+  public var maxOutputTokens: Int?
+  /// The most this job's next attempt can cost (for `--budget`); nil when unpriced or not asked.
+  public var maxCostUSD: Double?
 
   public init(
     id: String, seq: Int, model: String, body: Data, requestHash: String, estimatedInputTokens: Int,
-    isJSONMode: Bool, outputSchema: OutputSchema?, attempts: Int, usesSearch: Bool = false
+    isJSONMode: Bool, outputSchema: OutputSchema?, attempts: Int, usesSearch: Bool = false,
+    maxOutputTokens: Int? = nil, maxCostUSD: Double? = nil
   ) {
     self.usesSearch = usesSearch
+    self.maxOutputTokens = maxOutputTokens
+    self.maxCostUSD = maxCostUSD
     self.id = id
     self.seq = seq
     self.model = model
@@ -38,6 +45,12 @@ public struct DispatchJob: Sendable {
     if let s = gc["responseJsonSchema"] { return .jsonSchema(s) }
     if let s = gc["responseSchema"] { return .openAPI(s) }
     return nil
+  }
+
+  /// `generationConfig.maxOutputTokens` of a stored body (a byte scan first: most bodies set none).
+  public static func maxOutputTokens(fromBody body: Data) -> Int? {
+    guard body.range(of: Data("maxOutputTokens".utf8)) != nil, let v = try? JSONValue.parse(body) else { return nil }
+    return v["generationConfig"]?["maxOutputTokens"]?.intValue
   }
 
   /// Whether the body attaches Google Search (a byte scan: no parse on the hot path).

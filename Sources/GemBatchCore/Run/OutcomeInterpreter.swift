@@ -11,6 +11,10 @@ public struct AttemptSummary: Sendable {
     case stopRun(quotaId: String?, message: String)
     /// Cancelled in flight (interrupt past the grace period): sent, outcome unknown.
     case cancelled
+    /// The endpoint refused the key (401, 403, API_KEY_INVALID): the run stops, the job stays pending.
+    case authFailed(message: String)
+    /// The server asked for a delay past the cap: the job waits in the store until `until` (unix s).
+    case parked(until: Double, delay: Duration)
   }
 
   public var kind: Kind
@@ -25,6 +29,10 @@ public struct AttemptSummary: Sendable {
   public var totalTokens: Int?
   public var costUSD: Double?
   public var latency: Duration
+  /// The request never reached the server: why (refused, DNS, TLS, connect timeout).
+  public var transportFailure: String?
+  /// For a final failure: what identifies "the same error" (status, API status, message).
+  public var failureSignature: String?
 }
 
 /// Turns an `Exchange` into the ledger record and the scheduler's summary. Pure: the retry draw
@@ -67,6 +75,17 @@ public struct OutcomeInterpreter: Sendable {
         summary.kind = .cancelled
         return (finish, summary)
       }
+      if error.code == .connect {
+        summary.transportFailure = error.detail
+      }
+      if error.isAuthFailure {
+        // Every other job would be refused the same way: stop, and fail no job for it.
+        finish.outcome = .failed
+        finish.jobState = .pending
+        finish.errorClass = "auth"
+        summary.kind = .authFailed(message: error.detail)
+        return (finish, summary)
+      }
       let cls = error.errorClass
       finish.errorClass = cls.name
       if case .rateLimited(_, _, let quotaId) = cls {
@@ -85,6 +104,7 @@ public struct OutcomeInterpreter: Sendable {
         finish.failureClass = failureClass
         finish.failureReason = error.description
         summary.kind = .failed(failureClass: failureClass)
+        if failureClass == "permanent" { summary.failureSignature = error.description }
       case .stopRun(let quotaId):
         finish.outcome = .retry
         finish.jobState = .pending

@@ -44,16 +44,10 @@ public struct Pricing: Sendable {
     let table = self.table
     let fallback = assumedMaxOutputTokens
     return { job in
-      let maxOut = Self.maxOutputTokens(job.body) ?? fallback
+      let maxOut = job.maxOutputTokens ?? fallback
       return table.maxCost(
         model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: maxOut, searches: job.usesSearch
       )?.totalUSD
     }
-  }
-
-  static func maxOutputTokens(_ body: Data) -> Int? {
-    // Cheap scan before a parse: most bodies do not set it.
-    guard body.range(of: Data("maxOutputTokens".utf8)) != nil, let v = try? JSONValue.parse(body) else { return nil }
-    return v["generationConfig"]?["maxOutputTokens"]?.intValue
   }
 }

@@ -60,36 +60,33 @@ struct JobPager {
   let store: Store
   let pageSize: Int
   let runId: Int64
-  private var buffer: [DispatchJob] = []
-  private var index = 0
+  /// The most a job can cost, for `--budget`; computed once per job as its page is read.
+  let costEstimate: (@Sendable (DispatchJob) -> Double?)?
   private var afterSeq = -1
   private(set) var exhausted = false
-  /// No more jobs: the store has none left and the page is used up.
-  var isDone: Bool { exhausted && index >= buffer.count }
 
-  init(store: Store, pageSize: Int, runId: Int64) {
+  init(store: Store, pageSize: Int, runId: Int64, costEstimate: (@Sendable (DispatchJob) -> Double?)? = nil) {
     self.store = store
     self.runId = runId
     self.pageSize = pageSize
+    self.costEstimate = costEstimate
   }
 
-  mutating func next() throws -> DispatchJob? {
-    if index >= buffer.count {
-      guard !exhausted else { return nil }
-      let page = try store.fetchRunnable(afterSeq: afterSeq, limit: pageSize, runId: runId)
-      buffer = page.map { r in
-        DispatchJob(
-          id: r.id, seq: r.seq, model: r.model, body: r.body, requestHash: r.requestHash,
-          estimatedInputTokens: r.estInputTokens, isJSONMode: r.jsonMode,
-          outputSchema: r.jsonMode ? DispatchJob.outputSchema(fromBody: r.body) : nil, attempts: r.attemptCount,
-          usesSearch: DispatchJob.usesSearch(body: r.body))
-      }
-      index = 0
-      if let last = page.last { afterSeq = last.seq }
-      if page.count < pageSize { exhausted = true }
-      if buffer.isEmpty { return nil }
+  /// The next page, and whether it is the last.
+  mutating func nextPage() throws -> ([DispatchJob], exhausted: Bool) {
+    guard !exhausted else { return ([], true) }
+    let page = try store.fetchRunnable(afterSeq: afterSeq, limit: pageSize, runId: runId)
+    let jobs = page.map { r in
+      var job = DispatchJob(
+        id: r.id, seq: r.seq, model: r.model, body: r.body, requestHash: r.requestHash,
+        estimatedInputTokens: r.estInputTokens, isJSONMode: r.jsonMode,
+        outputSchema: r.jsonMode ? DispatchJob.outputSchema(fromBody: r.body) : nil, attempts: r.attemptCount,
+        usesSearch: DispatchJob.usesSearch(body: r.body), maxOutputTokens: DispatchJob.maxOutputTokens(fromBody: r.body))
+      job.maxCostUSD = costEstimate?(job)
+      return job
     }
-    defer { index += 1 }
-    return buffer[index]
+    if let last = page.last { afterSeq = last.seq }
+    if page.count < pageSize { exhausted = true }
+    return (jobs, exhausted)
   }
 }

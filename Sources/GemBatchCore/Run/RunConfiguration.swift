@@ -23,6 +23,12 @@ public struct RunConfiguration: Sendable {
   public var seed: UInt64?
   /// Jobs fetched from the store per page.
   public var pageSize: Int
+  /// What the store already spent on these jobs in earlier runs (`--budget` covers the store).
+  public var spentBeforeUSD: Double = 0
+  /// Fail fast: hold a model once its first this-many final outcomes are one permanent error; nil: off.
+  public var failFastAfter: Int? = 20
+  /// Models whose per-day quota stopped an earlier run and has not reset: one probe request first.
+  public var probeModels: Set<String> = []
 
   public init(
     files: [String], defaults: RunDefaults, concurrency: Int = 64, limits: ModelLimits = ModelLimits(),

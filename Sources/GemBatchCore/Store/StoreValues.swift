@@ -16,6 +16,11 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
   case interrupted
   case quotaStopped = "quota_stopped"
   case budgetStopped = "budget_stopped"
+  case authFailed = "auth_failed"
+  case unreachable
+  case failFast = "fail_fast"
+  case parked
+  case storeFailed = "store_failed"
   case crashed
 }
 

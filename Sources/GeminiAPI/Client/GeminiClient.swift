@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Sends requests to the Gemini native API (Google, CometAPI, the mock) and returns every outcome
 /// as an `Exchange`: these methods never throw. The API key goes only into a header.
@@ -260,8 +261,9 @@ public struct GeminiClient: Sendable {
     if error is CancellationError { return make(.cancelled, "the request was cancelled") }
     if let e = error as? HTTPClientError {
       switch e {
-      case .connectTimeout: return make(.timeout, "connect timeout")
-      case .tlsHandshakeTimeout: return make(.timeout, "TLS handshake timeout")
+      // Never sent: `.connect`, so a dead endpoint is told apart from a slow answer.
+      case .connectTimeout: return make(.connect, "connect timeout")
+      case .tlsHandshakeTimeout: return make(.connect, "TLS handshake timeout")
       case .getConnectionFromPoolTimeout: return make(.timeout, "no connection became free in time")
       case .readTimeout: return make(.timeout, "read timeout: the server sent nothing for too long")
       case .writeTimeout: return make(.timeout, "write timeout")
@@ -279,9 +281,14 @@ public struct GeminiClient: Sendable {
       if case .invalidEOFState = e { return make(.truncated, "the body ended before it was complete") }
       return lost("invalid HTTP from the server")
     }
+    if let e = error as? NIOConnectionError {
+      if e.dnsAError != nil || e.dnsAAAAError != nil { return make(.connect, "DNS lookup of \(e.host) failed") }
+      let refused = e.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+      return make(.connect, refused ? "connection refused" : "could not connect")
+    }
     if let e = error as? ChannelError {
       switch e {
-      case .connectTimeout: return make(.timeout, "connect timeout")
+      case .connectTimeout: return make(.connect, "connect timeout")
       case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed:
         return lost("the connection closed")
       default: return lost("channel error")

@@ -48,3 +48,16 @@ extension GeminiError {
     }
   }
 }
+
+extension GeminiError {
+  /// The endpoint refused the credentials: 401, 403, or an `API_KEY_INVALID` reason (Google
+  /// answers a bad key with 400 INVALID_ARGUMENT and that reason). Every request would fail alike.
+  public var isAuthFailure: Bool {
+    guard code == .httpStatus else { return false }
+    if httpStatus == 401 || httpStatus == 403 { return true }
+    for d in body?.details ?? [] {
+      if case .errorInfo(let reason, _, _) = d, reason == "API_KEY_INVALID" || reason == "API_KEY_EXPIRED" { return true }
+    }
+    return body?.status == "UNAUTHENTICATED"
+  }
+}

@@ -77,6 +77,7 @@ struct JobLineParser {
     var outputSchema: OutputSchema?
     var usesSearch: Bool
     var metadata: JSONValue?
+    var maxOutputTokens: Int?
   }
 
   /// Builds the request for a normalized job object. `jobFile` anchors relative paths.
@@ -258,7 +259,8 @@ struct JobLineParser {
     return Built(
       model: model, body: data, estimatedInputTokens: TokenEstimator.estimate(bodyJSON: bodyJSON),
       isJSONMode: gc["responseMimeType"]?.stringValue?.lowercased() == "application/json",
-      outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"])
+      outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"],
+      maxOutputTokens: gc["maxOutputTokens"]?.intValue)
   }
 
   static func textContent(_ s: String) -> JSONValue { ["parts": [["text": .string(s)]]] }

@@ -138,7 +138,7 @@ public struct JobReader {
       let job = Job(
         id: id!, model: built.model, seq: jobCount, sourceFile: file, sourceLine: line, body: built.body,
         metadata: built.metadata, estimatedInputTokens: built.estimatedInputTokens, isJSONMode: built.isJSONMode,
-        outputSchema: built.outputSchema, usesSearch: built.usesSearch)
+        outputSchema: built.outputSchema, usesSearch: built.usesSearch, maxOutputTokens: built.maxOutputTokens)
       jobCount += 1
       return .job(job)
     } catch {

@@ -9,10 +9,26 @@ enum StoreMigrations {
     // `foreign_key_check` that follows a `.deferred` migration (seconds on a million-job store).
     // Fine for migrations that add tables, indexes and views; one that rebuilds a table needs `.deferred`.
     m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
+    m.registerMigration("v3-lead-job-facts", foreignKeyChecks: .immediate, migrate: v3JobFacts)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files"]
+  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-lead-job-facts"]
+
+  /// What a job already knows of itself, kept beside its body so that nothing re-parses a
+  /// (possibly base64-heavy) request to find it again: its output schema and dialect, whether it
+  /// searches, its maxOutputTokens. `facts` is 1 once they are filled (jobs synced before this
+  /// migration have 0 and are parsed the old way until their file is read again). Columns only.
+  static func v3JobFacts(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE jobs ADD COLUMN facts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN output_schema TEXT;
+        ALTER TABLE jobs ADD COLUMN schema_dialect TEXT;
+        ALTER TABLE jobs ADD COLUMN uses_search INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN max_output_tokens INTEGER;
+        """)
+  }
 
   static func v1(_ db: Database) throws {
     try db.execute(

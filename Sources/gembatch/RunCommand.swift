@@ -32,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Per-request timeout in seconds.") var timeout: Double = 600
   @Option(help: "Progress display: auto, tty, log, json or none.") var progress: ProgressMode = .auto
   @Option(help: "Seed for the retry jitter (reproducible runs).") var seed: UInt64?
+  @Option(help: "Hold a model's other jobs once its first N final outcomes are all one permanent error.")
+  var failFast: Int = 20
+  @Flag(help: "Never hold a model's jobs for repeating one permanent error.") var noFailFast = false
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("give at least one job file") }
@@ -41,6 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     if let m = maxAttempts, m < 1 { throw ValidationError("--max-attempts must be at least 1") }
     if let b = budget, b <= 0 { throw ValidationError("--budget must be positive") }
     if grace < 0 { throw ValidationError("--grace must be 0 or more") }
+    if failFast < 1 { throw ValidationError("--fail-fast must be at least 1 (or pass --no-fail-fast)") }
   }
 
   func run() async throws {
@@ -83,10 +87,11 @@ struct RunCommand: AsyncParsableCommand {
     let display = ProgressDisplay(mode: progress.resolved)
 
     let body: @Sendable (Endpoint) async throws -> RunReport = { endpoint in
-      let config = RunConfiguration(
+      var config = RunConfiguration(
         files: files, defaults: defaults, concurrency: conc, limits: limitsFinal, retry: policy, stream: stream,
         retryFailed: retryFailed, grace: .milliseconds(Int64(grace * 1000)), budgetUSD: budget,
         endpoint: endpoint.baseURL, optionsJSON: options.serialized(), seed: seed)
+      config.failFastAfter = noFailFast ? nil : failFast
       return try await GeminiClient.withGeminiClient(
         endpoint: endpoint,
         timeouts: .init(total: .milliseconds(Int64(timeout * 1000))),

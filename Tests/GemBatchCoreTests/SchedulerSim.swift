@@ -1,4 +1,5 @@
 import GeminiAPI
+import Testing
 
 @testable import GemBatchCore
 
@@ -40,7 +41,14 @@ struct SchedulerSim {
   /// Runs until the scheduler finishes (or `limit` seconds of simulated time pass).
   mutating func run(limit: Double = 1e9) {
     deliver(.start)
+    var events = 0
     while !finished {
+      events += 1
+      // A scheduler that keeps waking at the same instant would spin here forever.
+      if events > 2_000_000 {
+        Issue.record("the scheduler did not finish within 2,000,000 events (a busy loop?) at t = \(now)")
+        return
+      }
       var next = Double.infinity
       var kind = 0
       if let i = inFlight.indices.min(by: { inFlight[$0].at < inFlight[$1].at }), inFlight[i].at < next {

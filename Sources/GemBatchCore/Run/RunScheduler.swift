@@ -178,7 +178,7 @@ public struct RunScheduler: Sendable {
       finished(summary, job, now: now)
     }
     feed(now: now, into: &actions)
-    if !stopping, parked == nil, inFlight < concurrency.limit, let due = retryQueue.nextDue {
+    if mayStart, parked == nil, let due = retryQueue.nextDue {
       arm(at: due, into: &actions)
     }
     let freshDone = freshExhausted && freshIndex >= fresh.count && !loading
@@ -203,8 +203,16 @@ public struct RunScheduler: Sendable {
 
   // MARK: - Feeding
 
+  /// Whether a request may start now (before rate slots and the budget have their say).
+  private var mayStart: Bool {
+    guard !stopping && inFlight < concurrency.limit else { return false }
+    // The endpoint may be unreachable: nothing more leaves until the requests already out
+    // answer, so a dead host costs one wave (one connect timeout), not one per job.
+    return anySucceeded || unreachable == 0 || inFlight == 0
+  }
+
   private mutating func feed(now t: Double, into actions: inout [Action]) {
-    while !stopping && inFlight < concurrency.limit {
+    while mayStart {
       var job: DispatchJob
       if let p = parked {
         if budgetWait && inFlight > 0 { return }

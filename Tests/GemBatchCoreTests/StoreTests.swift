@@ -16,7 +16,9 @@ import Testing
 
   @Test func migrationsAndFileMode() throws {
     let (store, path) = try newStore()
-    #expect(try store.migrations() == ["v1", "v2-run-files"])
+    // Other migrations may be registered after these; the order of the first ones never changes.
+    #expect(try store.migrations().starts(with: ["v1", "v2-run-files"]))
+    #expect(try store.migrations().contains("v3-struct-obtained"))
     let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
     #expect(mode?.intValue == 0o600)
     let tables = try store.pool.read { db in
@@ -29,7 +31,7 @@ import Testing
     #expect(journal == "wal")
     // Reopening runs no migration twice.
     let again = try Store.open(path: path)
-    #expect(try again.migrations() == ["v1", "v2-run-files"])
+    #expect(try again.migrations() == store.migrations())
   }
 
   @Test func noColumnCanHoldAKey() throws {

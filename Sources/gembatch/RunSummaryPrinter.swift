@@ -13,6 +13,7 @@ enum RunSummaryPrinter {
 
   static func print(_ r: RunReport, db: String) -> Int32 {
     var out = ""
+    for w in r.inputWarnings.oncePerKind { out += w + "\n" }
     if r.ending == .badInput {
       for e in r.inputErrors.prefix(50) { out += "\(e)\n" }
       if r.inputErrors.count > 50 { out += "… and \(r.inputErrors.count - 50) more (gembatch validate lists all)\n" }

@@ -104,8 +104,13 @@ import Testing
     try s.job("b", seq: 1, state: "failed", failureClass: "invalid_json", failureReason: "JSON output invalid_json: x")
     try s.result("b", attempt: try s.attempt("b", outcome: "failed"), .init(answer: "{", jsonStatus: "invalid_json"))
     try s.job("c", seq: 2, state: "pending", lastRun: nil, attempts: 0)
+    try s.job("d", seq: 3, state: "failed", failureClass: "permanent", failureReason: "400")
     let report = try Self.report(s.path)
     #expect(report.obtained == ["valid": 1, "invalid": 1])
     #expect(report.repairAttempts == nil)
+    // A job with no stored answer has no obtained, and no reason for one.
+    let lines = try Self.exported(s.path)
+    #expect(lines.map { $0["obtained"]?.stringValue } == ["valid", "invalid", nil, nil])
+    #expect(lines.map { $0["obtained_reason"]?.stringValue } == [nil, "JSON output invalid_json: x", nil, nil])
   }
 }

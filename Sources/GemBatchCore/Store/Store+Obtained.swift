@@ -14,12 +14,12 @@ extension Store {
       : "CASE WHEN \(r).job_id IS NULL THEN NULL ELSE \(derived) END"
   }
 
-  /// SQL for the reason an answer is still invalid (`results.obtained_reason`, else the job's
-  /// failure reason).
+  /// SQL for the reason a stored answer is still invalid (`results.obtained_reason`, else the
+  /// job's failure reason); NULL for a job with no stored answer, like `obtainedSQL`.
   public static func obtainedReasonSQL(_ db: Database, result r: String = "r", job j: String = "j") throws -> String {
     let hasColumn = try db.columns(in: "results").contains { $0.name == "obtained_reason" }
-    return hasColumn
-      ? "COALESCE(\(r).obtained_reason, CASE WHEN \(j).state = 'failed' THEN \(j).failure_reason END)"
-      : "CASE WHEN \(j).state = 'failed' THEN \(j).failure_reason END"
+    let failure = "CASE WHEN \(j).state = 'failed' THEN \(j).failure_reason END"
+    let reason = hasColumn ? "COALESCE(\(r).obtained_reason, \(failure))" : failure
+    return "CASE WHEN \(r).job_id IS NULL THEN NULL ELSE \(reason) END"
   }
 }

@@ -89,4 +89,17 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
   case recitation
   /// The first byte comes after `slowFirstByteDelay`.
   case slowFirstByte = "slow-first-byte"
+  /// JSON mode: an answer that does not parse (its closing bracket missing).
+  case invalidJSON = "invalid-json"
+  /// JSON mode: an answer that parses but breaks its schema (a required property missing, or
+  /// a value of the wrong type).
+  case schemaViolation = "schema-violation"
+  /// JSON mode: the valid answer wrapped in ```json fences after a line of prose.
+  case fencedJSON = "fenced-json"
+
+  /// The faults that change a JSON-mode answer's text. They apply to JSON-mode text answers
+  /// only; a re-ask (a conversation whose last user turn quotes a validator, `ReaskPrompt`) gets
+  /// a fresh roll, and a forced one (`name` or `name*K`) applies to the first K requests of the
+  /// conversation (the original and K-1 re-asks; K is 1 by default), so repairs can succeed.
+  public var changesJSONAnswer: Bool { self == .invalidJSON || self == .schemaViolation || self == .fencedJSON }
 }

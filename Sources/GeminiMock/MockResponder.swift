@@ -207,7 +207,8 @@ struct MockResponder: HTTPResponder {
       case .recitation?: .recitation
       default: .normal
       }
-    let answer = AnswerBuilder.build(req, kind: kind, rng: &rng)
+    var answer = AnswerBuilder.build(req, kind: kind, rng: &rng)
+    if let fault, fault.changesJSONAnswer { JSONAnswerFaults.apply(fault, to: &answer, request: req) }
 
     guard let stream else {
       let body = answer.bodyBuffer()
@@ -355,7 +356,15 @@ struct MockResponder: HTTPResponder {
         name = spec[..<star]
         limit = k
       }
-      if let f = MockFault(rawValue: String(name)) { return occurrence <= limit ? f : nil }
+      if let f = MockFault(rawValue: String(name)) {
+        guard f.changesJSONAnswer else { return occurrence <= limit ? f : nil }
+        // Counted in requests of the conversation: a re-ask is a new body, so receipts would
+        // restart at 1 and a forced fault would never let a repair succeed.
+        if !req.isJSONMode { return nil }
+        let step = 1 + ReaskPrompt.count(in: req.promptText)
+        if step <= (limit == Int.max ? 1 : limit) { return f }
+        break
+      }
     }
     let rates = state.config.faultRates
     guard !rates.isEmpty else { return nil }
@@ -363,7 +372,7 @@ struct MockResponder: HTTPResponder {
     var acc = 0.0
     for f in MockFault.allCases {
       acc += rates[f] ?? 0
-      if u < acc { return f }
+      if u < acc { return f.changesJSONAnswer && !req.isJSONMode ? nil : f }
     }
     return nil
   }

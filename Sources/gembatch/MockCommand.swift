@@ -58,7 +58,7 @@ struct MockCommand: AsyncParsableCommand {
 
   @Option(
     name: .long,
-    help: ArgumentHelp("Inject a fault at a rate, e.g. overloaded=0.02 (repeatable). Names: \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name=rate"))
+    help: ArgumentHelp("Inject faults at rates, e.g. overloaded=0.02 or invalid-json=0.15,fenced-json=0.1 (repeatable). Names: \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name=rate"))
   var faultRate: [String] = []
 
   @Option(name: .long, help: ArgumentHelp("Delay of the slow-first-byte fault.", valueName: "duration"))
@@ -111,7 +111,7 @@ struct MockCommand: AsyncParsableCommand {
       }
       c.quotas[String(q[..<colon])] = limits
     }
-    for fr in faultRate {
+    for fr in faultRate.flatMap({ $0.split(separator: ",").map(String.init) }) {
       let p = fr.split(separator: "=", maxSplits: 1)
       guard p.count == 2, let fault = MockFault(rawValue: String(p[0])) else {
         throw ValidationError("--fault-rate \(fr): expected name=rate with a name among \(MockFault.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -35,6 +35,18 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Hold a model's other jobs once its first N final outcomes are all one permanent error.")
   var failFast: Int = 20
   @Flag(help: "Never hold a model's jobs for repeating one permanent error.") var noFailFast = false
+  @Option(
+    help: ArgumentHelp(
+      "Re-asks per JSON-mode answer that does not parse or breaks its schema (after the free local repair of fences and prose); 0 turns repair off.",
+      valueName: "n"))
+  var repair: Int = RepairPolicy.defaultRepairs
+  @Flag(help: "Retry a JSON answer cut at maxOutputTokens, or an empty one, with maxOutputTokens doubled (up to the model's limit).")
+  var growMaxTokens = false
+  @Option(
+    help: ArgumentHelp(
+      "Run only the jobs whose last outcome is of these classes (truncated, invalid-json, schema, failed, blocked), keeping every other result.",
+      valueName: "class,…"))
+  var rerun: String?
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("give at least one job file") }
@@ -45,6 +57,10 @@ struct RunCommand: AsyncParsableCommand {
     if let b = budget, b <= 0 { throw ValidationError("--budget must be positive") }
     if grace < 0 { throw ValidationError("--grace must be 0 or more") }
     if failFast < 1 { throw ValidationError("--fail-fast must be at least 1 (or pass --no-fail-fast)") }
+    if repair < 0 { throw ValidationError("--repair must be 0 or more") }
+    if let rerun {
+      do throws(RerunError) { _ = try RerunClass.parseList(rerun) } catch { throw ValidationError(error.description) }
+    }
   }
 
   func run() async throws {
@@ -74,14 +90,29 @@ struct RunCommand: AsyncParsableCommand {
     let pricing = try Pricing(overrides: prices)
     let conc = concurrency ?? configFile?.concurrency ?? 64
     let policy = RetryPolicy(maxAttempts: maxAttempts ?? configFile?.maxAttempts ?? 6)
-    let options = JSONValue.object(JSONObject([
+    let repairPolicy = RepairPolicy(maxReasks: repair, growMaxTokens: growMaxTokens)
+    var rerunClasses: Set<RerunClass>?
+    if let rerun {
+      do throws(RerunError) { rerunClasses = try RerunClass.parseList(rerun) } catch { throw ValidationError(error.description) }
+    }
+    var options = JSONValue.object(JSONObject([
       ("concurrency", .number(Double(conc))), ("rpm", rpm.map(JSONValue.number) ?? .null),
       ("tpm", tpm.map(JSONValue.number) ?? .null), ("maxAttempts", .number(Double(policy.maxAttempts))),
       ("stream", .bool(stream)), ("retryFailed", .bool(retryFailed)), ("budget", budget.map(JSONValue.number) ?? .null),
       ("endpoint", .string(endpointOptions.endpoint ?? "auto")),
     ]))
+    let rerunNames: [JSONValue]? = rerunClasses.map { $0.map(\.rawValue).sorted().map(JSONValue.string) }
+    if case .object(var o) = options {
+      o["repair"] = .number(Double(repair))
+      o["growMaxTokens"] = .bool(growMaxTokens)
+      o["rerun"] = rerunNames.map(JSONValue.array) ?? .null
+      o["strict"] = .bool(jobOptions.strict)
+      options = .object(o)
+    }
 
     let limitsFinal = limits
+    let optionsText = options.serialized()
+    let rerunFinal = rerunClasses
     let log = logger
     let interrupts = SignalHandler.install()
     let display = ProgressDisplay(mode: progress.resolved)
@@ -90,7 +121,8 @@ struct RunCommand: AsyncParsableCommand {
       var config = RunConfiguration(
         files: files, defaults: defaults, concurrency: conc, limits: limitsFinal, retry: policy, stream: stream,
         retryFailed: retryFailed, grace: .milliseconds(Int64(grace * 1000)), budgetUSD: budget,
-        endpoint: endpoint.baseURL, optionsJSON: options.serialized(), seed: seed)
+        endpoint: endpoint.baseURL, optionsJSON: optionsText, seed: seed, repair: repairPolicy,
+        rerun: rerunFinal)
       config.failFastAfter = noFailFast ? nil : failFast
       return try await GeminiClient.withGeminiClient(
         endpoint: endpoint,
@@ -99,10 +131,11 @@ struct RunCommand: AsyncParsableCommand {
       ) { client in
         let runner = Runner(
           store: store, transport: client, configuration: config,
-          interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction),
+          interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction, localRepair: repairPolicy.repairsEnabled),
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)
         let report = try await runner.run(
           interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },
+          onInputWarnings: { RunSummaryPrinter.printWarnings($0) },
           onProgress: { display.show($0) })
         // Everything is committed and the store's WAL folded into its file (the runner's
         // checkpointer), so the process ends here: closing hundreds of idle keep-alive connections

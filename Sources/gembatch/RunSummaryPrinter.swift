@@ -11,9 +11,17 @@ enum RunSummaryPrinter {
     FileHandle.standardError.write(Data(out.utf8))
   }
 
+  /// Warnings about the job files, once per kind, before anything is sent.
+  static func printWarnings(_ w: JobWarnings) {
+    var out = ""
+    for line in w.oncePerKind { out += line + "\n" }
+    FileHandle.standardError.write(Data(out.utf8))
+  }
+
   static func print(_ r: RunReport, db: String) -> Int32 {
     var out = ""
     if r.ending == .badInput {
+      for w in r.inputWarnings.oncePerKind { out += w + "\n" }
       for e in r.inputErrors.prefix(50) { out += "\(e)\n" }
       if r.inputErrors.count > 50 { out += "… and \(r.inputErrors.count - 50) more (gembatch validate lists all)\n" }
       out += "\(r.inputErrors.count) invalid job line(s); nothing was sent.\n"

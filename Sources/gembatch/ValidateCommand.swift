@@ -8,7 +8,11 @@ struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
     abstract: "Check job files without sending anything: every problem with FILE:LINE, then a summary.",
-    discussion: "Exit status 0 when every line is a valid job, 2 when anything is wrong.")
+    discussion: """
+      Every request is checked whole against the API's schema (types, ranges, enums, part and tool shapes). \
+      Warnings (maxOutputTokens next to thinking, an unknown model name, schema keywords the dialect ignores) \
+      do not fail the check unless --strict is given. Exit status 0 when every line is a valid job, 2 when anything is wrong.
+      """)
 
   @Argument(help: ArgumentHelp("JSONL job files.", valueName: "file"))
   var files: [String]
@@ -30,6 +34,7 @@ struct ValidateCommand: ParsableCommand {
     } else {
       var text = ""
       for e in report.errors { text += "\(e)\n" }
+      for w in report.warnings { text += "\(w)\n" }
       text += report.summary + "\n"
       FileHandle.standardOutput.write(Data(text.utf8))
     }
@@ -57,6 +62,9 @@ struct JobFileOptions: ParsableArguments {
   @Option(name: .long, help: ArgumentHelp("Longest line accepted, in bytes (default 32 MiB).", valueName: "bytes"))
   var maxLineBytes: Int?
 
+  @Flag(name: .long, help: "Treat warnings (thinking vs maxOutputTokens, unknown model, ignored schema keywords) as errors.")
+  var strict = false
+
   func validate() throws {
     if let maxLineBytes, maxLineBytes <= 0 { throw ValidationError("--max-line-bytes must be positive") }
   }
@@ -79,6 +87,7 @@ struct JobFileOptions: ParsableArguments {
     }
     if idFromLine { d.idFromLine = true }
     if let maxLineBytes { d.maxLineBytes = maxLineBytes }
+    if strict { d.strict = true }
     return d
   }
 }

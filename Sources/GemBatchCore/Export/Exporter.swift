@@ -16,6 +16,7 @@ public struct Exporter: Sendable {
     "id", "seq", "model", "state", "metadata", "answer", "json", "json_status", "finish_reason", "block_reason",
     "failure_class", "failure_reason", "attempts", "prompt_tokens", "cached_tokens", "candidates_tokens",
     "thoughts_tokens", "tool_use_prompt_tokens", "total_tokens", "cost_usd", "price_version", "latency_ms", "ttfb_ms",
+    "obtained", "obtained_reason",
   ]
 
   public func export(_ db: Database, to out: BufferedOutput) throws -> ExportSummary {
@@ -36,6 +37,7 @@ public struct Exporter: Sendable {
         r.answer_text, r.json_output, r.json_status, r.finish_reason, r.block_reason, r.prompt_tokens, r.cached_tokens,
         r.candidates_tokens, r.thoughts_tokens, r.tool_use_prompt_tokens, r.total_tokens, r.cost_usd, r.price_version,
         r.latency_ms, r.ttfb_ms, r.thought_text, r.function_calls, r.grounding_sources, r.web_search_queries,
+        \(try Store.obtainedSQL(db)) AS obtained, \(try Store.obtainedReasonSQL(db)) AS obtained_reason,
         \(needRaw ? "a.raw_response" : "NULL") AS raw_response,
         \(options.format == .batch ? lastAttemptColumns : "NULL AS last_status, NULL AS last_api_status, NULL AS last_message")
       FROM jobs j LEFT JOIN results r ON r.job_id = j.id
@@ -122,6 +124,9 @@ public struct Exporter: Sendable {
     let parsed = Self.json(row["json_output"])
     o["json"] = parsed ?? .null
     o["json_status"] = (row["json_status"] as String?).map(JSONValue.string) ?? .null
+    // How the answer was obtained: valid, repaired_local, repaired_reask, grown or invalid.
+    o["obtained"] = (row["obtained"] as String?).map(JSONValue.string) ?? .null
+    o["obtained_reason"] = (row["obtained_reason"] as String?).map(JSONValue.string) ?? .null
     o["finish_reason"] = (row["finish_reason"] as String?).map(JSONValue.string) ?? .null
     o["block_reason"] = (row["block_reason"] as String?).map(JSONValue.string) ?? .null
     o["failure_class"] = (row["failure_class"] as String?).map(JSONValue.string) ?? .null
@@ -158,7 +163,8 @@ public struct Exporter: Sendable {
       s("id"), i("seq"), s("model"), s("state"), s("metadata_json"), s("answer_text"), s("json_output"), s("json_status"),
       s("finish_reason"), s("block_reason"), s("failure_class"), s("failure_reason"), i("attempt_count"),
       i("prompt_tokens"), i("cached_tokens"), i("candidates_tokens"), i("thoughts_tokens"), i("tool_use_prompt_tokens"),
-      i("total_tokens"), d("cost_usd"), s("price_version"), d("latency_ms"), d("ttfb_ms"),
+      i("total_tokens"), d("cost_usd"), s("price_version"), d("latency_ms"), d("ttfb_ms"), s("obtained"),
+      s("obtained_reason"),
     ]
     if options.includeThoughts { f.append(s("thought_text")) }
     if options.includeFunctionCalls { f.append(s("function_calls")) }

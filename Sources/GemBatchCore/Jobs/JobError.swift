@@ -16,6 +16,10 @@ public struct JobError: Error, Sendable, CustomStringConvertible, Hashable, Coda
     case missingModel
     case missingId
     case fileTooLarge
+    /// The request breaks the API's schema (`RequestValidator`): a wrong type, range or enum value.
+    case invalidRequest
+    /// A warning, refused because of `--strict`.
+    case strictWarning
   }
 
   public var file: String

@@ -25,7 +25,15 @@ struct JobLineParser {
     }
   }
 
-  init(defaults: RunDefaults) { self.defaults = defaults }
+  /// Model names known to the catalog, for the unknown-model warning (empty: no check).
+  let knownModels: [String]
+  /// The unknown-model warning per model name seen (most files name few models).
+  private var modelWarnings: [String: RequestWarning?] = [:]
+
+  init(defaults: RunDefaults, knownModels: [String] = KnownModels.names) {
+    self.defaults = defaults
+    self.knownModels = knownModels
+  }
 
   static let topLevelFields: Set<String> = [
     "id", "key", "model", "prompt", "contents", "request", "systemInstruction", "files", "generationConfig",
@@ -78,6 +86,8 @@ struct JobLineParser {
     var usesSearch: Bool
     var metadata: JSONValue?
     var maxOutputTokens: Int?
+    /// Sendable, but probably not what was meant (`RequestWarnings`).
+    var warnings: [RequestWarning] = []
   }
 
   /// Builds the request for a normalized job object. `jobFile` anchors relative paths.
@@ -239,10 +249,12 @@ struct JobLineParser {
     }
     if !gc.isEmpty { fields["generationConfig"] = .object(gc) } else { fields["generationConfig"] = nil }
 
-    // Canonical body.
+    // Canonical body, checked whole against the API's schema.
     var body = JSONObject()
     for k in Self.canonicalOrder { if let v = fields[k] { body[k] = v } }
     let bodyJSON = JSONValue.object(body)
+    let problems = RequestValidator.validate(bodyJSON)
+    if !problems.isEmpty { throw Failure(.invalidRequest, problems.map(\.description).joined(separator: "; ")) }
     let data = bodyJSON.serializedData()
     if data.count > defaults.maxInlineBytes {
       let mb = String(format: "%.1f", Double(data.count) / 1_048_576)
@@ -256,11 +268,20 @@ struct JobLineParser {
       $0["googleSearch"] != nil || $0["google_search"] != nil || $0["googleSearchRetrieval"] != nil
         || $0["google_search_retrieval"] != nil
     }
+    var warnings = RequestWarnings.check(bodyJSON, model: model)
+    if let w = modelWarning(model) { warnings.insert(w, at: 0) }
     return Built(
       model: model, body: data, estimatedInputTokens: TokenEstimator.estimate(bodyJSON: bodyJSON),
       isJSONMode: gc["responseMimeType"]?.stringValue?.lowercased() == "application/json",
       outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"],
-      maxOutputTokens: gc["maxOutputTokens"]?.intValue)
+      maxOutputTokens: gc["maxOutputTokens"]?.intValue, warnings: warnings)
+  }
+
+  private mutating func modelWarning(_ model: String) -> RequestWarning? {
+    if let cached = modelWarnings[model] { return cached }
+    let w = RequestWarnings.modelName(model, known: knownModels)
+    if modelWarnings.count < 1000 { modelWarnings[model] = w }
+    return w
   }
 
   static func textContent(_ s: String) -> JSONValue { ["parts": [["text": .string(s)]]] }

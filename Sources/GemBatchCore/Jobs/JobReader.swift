@@ -18,16 +18,21 @@ public struct JobReader {
   /// Jobs yielded so far (the next job's `seq`).
   public private(set) var jobCount = 0
   public private(set) var errorCount = 0
+  /// Warnings so far (lines that are sent anyway; with `defaults.strict` they are errors).
+  public private(set) var warnings = JobWarnings()
   /// The file being read, and its last line read.
   public private(set) var currentFile: String?
   public private(set) var currentLine = 0
 
   /// - Parameter idSpillThreshold: how many ids are kept in memory before the duplicate check
   ///   moves them to a temporary SQLite file (`IdRegistry`), so memory stays flat.
-  public init(files: [String], defaults: RunDefaults, idSpillThreshold: Int = 100_000) {
+  /// - Parameter knownModels: model names the catalog knows (an unknown one is a warning).
+  public init(
+    files: [String], defaults: RunDefaults, idSpillThreshold: Int = 100_000, knownModels: [String] = KnownModels.names
+  ) {
     self.files = files
     self.defaults = defaults
-    self.parser = JobLineParser(defaults: defaults)
+    self.parser = JobLineParser(defaults: defaults, knownModels: knownModels)
     self.ids = IdRegistry(spillThreshold: idSpillThreshold)
   }
 
@@ -135,6 +140,11 @@ public struct JobReader {
       }
       let o = try JobLineParser.normalizeTopLevel(raw)
       let built = try parser.build(o, jobFile: file)
+      if let first = built.warnings.first, defaults.strict {
+        let more = built.warnings.count > 1 ? " (and \(built.warnings.count - 1) more)" : ""
+        throw JobLineParser.Failure(.strictWarning, "\(first) (a warning; refused with --strict)\(more)")
+      }
+      for w in built.warnings { warnings.add(JobWarning(file: file, line: line, jobId: id, warning: w)) }
       let job = Job(
         id: id!, model: built.model, seq: jobCount, sourceFile: file, sourceLine: line, body: built.body,
         metadata: built.metadata, estimatedInputTokens: built.estimatedInputTokens, isJSONMode: built.isJSONMode,

@@ -15,6 +15,8 @@ public struct RunDefaults: Sendable, Hashable {
   public var maxLineBytes: Int
   /// The inline limit per request (files are sent base64 inside the body).
   public var maxInlineBytes: Int
+  /// `--strict`: a line with a warning is an error (nothing is sent).
+  public var strict: Bool = false
 
   public static let defaultMaxLineBytes = 32 * 1024 * 1024
   public static let defaultMaxInlineBytes = 20 * 1024 * 1024
@@ -48,6 +50,11 @@ public struct RunDefaults: Sendable, Hashable {
       "maxLineBytes": .number(Double(maxLineBytes)),
       "maxInlineBytes": .number(Double(maxInlineBytes)),
     ]
+    // `strict` only when set, so stores read without it keep their fingerprints.
+    if strict, case .object(var o) = v {
+      o["strict"] = true
+      return SHA256.hex(JSONValue.object(o).serialized(sortedKeys: true).utf8)
+    }
     return SHA256.hex(v.serialized(sortedKeys: true).utf8)
   }
 }

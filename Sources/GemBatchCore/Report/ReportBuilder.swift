@@ -143,11 +143,34 @@ public struct ReportBuilder: Sendable {
       sql: "SELECT DISTINCT price_version FROM results WHERE price_version IS NOT NULL AND (?1 IS NULL OR run_id = ?1) ORDER BY 1",
       arguments: [run])
 
+    var obtained: [String: Int] = [:]
+    for row in try Row.fetchAll(
+      db,
+      sql: """
+        SELECT \(try Store.obtainedSQL(db)) AS o, COUNT(*) AS n FROM results r JOIN jobs j ON j.id = r.job_id
+        WHERE (?1 IS NULL OR r.run_id = ?1) GROUP BY 1
+        """, arguments: [run])
+    {
+      if let o: String = row["o"] { obtained[o] = row["n"] }
+    }
+    var repairAttempts: Int?
+    var repairCost: Double?
+    if try db.columns(in: "attempts").contains(where: { $0.name == "purpose" }) {
+      let row = try Row.fetchOne(
+        db,
+        sql: """
+          SELECT COUNT(*) AS n, COALESCE(SUM(cost_usd), 0) AS cost FROM attempts
+          WHERE purpose IN ('reask', 'grow') AND (?1 IS NULL OR run_id = ?1)
+          """, arguments: [run])
+      repairAttempts = row?["n"]
+      repairCost = row?["cost"]
+    }
+
     return ReportData(
       generatedAt: now, database: databaseName, runID: runID, priceVersions: versions, total: total,
       models: models.values.sorted { $0.costUSD != $1.costUSD ? $0.costUSD > $1.costUSD : $0.model < $1.model },
       failureReasons: reasons, topJobs: top, latencyHistogram: try histogram(db, run: run),
-      timeline: try timeline(db, run: run))
+      timeline: try timeline(db, run: run), obtained: obtained, repairAttempts: repairAttempts, repairCostUSD: repairCost)
   }
 
   /// Nearest-rank p50/p90/p99 of `column` per model (or over all results, key "all"), in one

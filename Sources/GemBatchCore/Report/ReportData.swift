@@ -21,11 +21,18 @@ public struct ReportData: Sendable, Codable, Hashable {
   public var latencyHistogram: [HistogramBin]
   /// Attempt outcomes per minute, from `attempts.ended_at`.
   public var timeline: [TimelineBucket]
+  /// How the stored answers were obtained: `valid`, `repaired_local`, `repaired_reask`,
+  /// `grown`, `invalid` → count (`results.obtained`). Nil on reports from before it existed.
+  public var obtained: [String: Int]?
+  /// Attempts sent to repair an answer (re-asks and larger maxOutputTokens) and their cost.
+  public var repairAttempts: Int?
+  public var repairCostUSD: Double?
 
   public init(
     generatedAt: Double, database: String, runID: Int? = nil, priceVersions: [String] = [], total: ModelReport,
     models: [ModelReport], failureReasons: [ReasonCount] = [], topJobs: [JobCost] = [],
-    latencyHistogram: [HistogramBin] = [], timeline: [TimelineBucket] = []
+    latencyHistogram: [HistogramBin] = [], timeline: [TimelineBucket] = [], obtained: [String: Int]? = nil,
+    repairAttempts: Int? = nil, repairCostUSD: Double? = nil
   ) {
     self.generatedAt = generatedAt
     self.database = database
@@ -37,6 +44,9 @@ public struct ReportData: Sendable, Codable, Hashable {
     self.topJobs = topJobs
     self.latencyHistogram = latencyHistogram
     self.timeline = timeline
+    self.obtained = obtained
+    self.repairAttempts = repairAttempts
+    self.repairCostUSD = repairCostUSD
   }
 }
 

@@ -23,6 +23,15 @@ enum TextReportRenderer {
     line(
       "Attempts: \(Fmt.int(t.attempts))  retries \(Fmt.int(t.retries))  429s \(Fmt.int(t.http429))"
         + (t.lostAttempts > 0 ? "  lost (sent, outcome unknown, may be billed) \(t.lostAttempts)" : ""))
+    if let obtained = d.obtained, !obtained.isEmpty {
+      let order = AnswerObtained.allCases.map(\.rawValue)
+      let parts = order.compactMap { k in obtained[k].map { "\(k) \(Fmt.int($0))" } }
+        + obtained.keys.filter { !order.contains($0) }.sorted().map { "\($0) \(Fmt.int(obtained[$0]!))" }
+      line("Answers: " + parts.joined(separator: "  "))
+    }
+    if let n = d.repairAttempts, n > 0 {
+      line("Repairs: \(Fmt.int(n)) extra attempt\(n == 1 ? "" : "s") (re-asks, larger maxOutputTokens), \(Fmt.usd(d.repairCostUSD ?? 0))")
+    }
     if let l = t.latencyMs { line("Latency: p50 \(Fmt.ms(l.p50))  p90 \(Fmt.ms(l.p90))  p99 \(Fmt.ms(l.p99))  (n=\(l.count))") }
     if let l = t.ttfbMs { line("Time to first token: p50 \(Fmt.ms(l.p50))  p90 \(Fmt.ms(l.p90))  p99 \(Fmt.ms(l.p99))  (n=\(l.count))") }
     line()

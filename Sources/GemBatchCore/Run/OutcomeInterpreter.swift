@@ -41,10 +41,16 @@ public struct OutcomeInterpreter: Sendable {
   public var policy: RetryPolicy
   /// Prices a result: (model, usage, web search query count) → (cost, price-table version), or nil when unpriced.
   public var price: @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)?
+  /// Remove wrapper noise from JSON answers at no cost (`LocalJSONRepair`); off with `--repair 0`.
+  public var localRepair: Bool
 
-  public init(policy: RetryPolicy, price: @escaping @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? = { _, _, _ in nil }) {
+  public init(
+    policy: RetryPolicy, price: @escaping @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? = { _, _, _ in nil },
+    localRepair: Bool = true
+  ) {
     self.policy = policy
     self.price = price
+    self.localRepair = localRepair
   }
 
   public func interpret(
@@ -202,8 +208,9 @@ public struct OutcomeInterpreter: Sendable {
       }
     }
     if job.isJSONMode {
-      let parsed = JSONOutput.parse(c?.answerText, schema: job.outputSchema, truncated: truncated)
+      let parsed = JSONOutput.parse(c?.answerText, schema: job.outputSchema, truncated: truncated, localRepair: localRepair)
       rec.jsonStatus = parsed.status.rawValue
+      if parsed.repairedLocally && parsed.status == .valid { rec.obtained = .repairedLocal }
       rec.jsonOutput = parsed.value?.serialized()
       rec.jsonError = parsed.error
     }

@@ -63,6 +63,8 @@ public struct RunReport: Sendable {
   public var progress: RunProgress
   /// Errors in the job files (nothing is sent when there are any).
   public var inputErrors: [JobError]
+  /// Warnings about the job files (their lines are sent; `JobLoader.Result.warnings`).
+  public var inputWarnings = JobWarnings()
   /// Attempts found in flight from an earlier process: sent, no stored answer, possibly billed.
   public var lostAttempts: [LostAttempt]
   /// Jobs skipped because they already succeeded with the same request.

@@ -46,6 +46,7 @@ public struct Runner: Sendable {
   public func run(
     interrupts: AsyncStream<Void>? = nil, progressInterval: Duration = .milliseconds(500),
     onLostAttempts: (@Sendable ([LostAttempt]) -> Void)? = nil,
+    onInputWarnings: (@Sendable (JobWarnings) -> Void)? = nil,
     onProgress: (@Sendable (RunProgress) -> Void)? = nil
   ) async throws -> RunReport {
     // Checkpoints on their own connection, so no attempt start waits behind one.
@@ -62,10 +63,14 @@ public struct Runner: Sendable {
       alreadySucceeded: 0, failedTotal: 0)
 
     // 1. Load: every job file is read and synced into the store before anything is sent.
-    let load = try JobLoader(store: store, defaults: configuration.defaults, retryFailed: configuration.retryFailed)
-      .load(files: configuration.files, runId: runId)
+    let load = try JobLoader(
+      store: store, defaults: configuration.defaults, retryFailed: configuration.retryFailed, rerun: configuration.rerun
+    ).load(files: configuration.files, runId: runId)
     report.inputErrors = load.errors
+    report.inputWarnings = load.warnings
     report.alreadySucceeded = load.alreadySucceeded
+    // Warnings are seen before anything is sent (a bad line stops the run; a warning does not).
+    if load.errors.isEmpty && !load.warnings.isEmpty { onInputWarnings?(load.warnings) }
     if !load.errors.isEmpty {
       report.ending = .badInput
       report.stopReason = "\(load.errors.count) invalid job line(s); nothing was sent"

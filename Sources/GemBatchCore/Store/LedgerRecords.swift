@@ -10,14 +10,20 @@ public struct AttemptStart: Sendable, Hashable {
   public var streamed: Bool
   /// Unix seconds.
   public var startedAt: Double
+  /// Why it is sent; nil: `first` for attempt 1, else `retry`.
+  public var purpose: AttemptPurpose?
 
-  public init(jobId: String, runId: Int64, attemptNo: Int, requestHash: String, streamed: Bool, startedAt: Double) {
+  public init(
+    jobId: String, runId: Int64, attemptNo: Int, requestHash: String, streamed: Bool, startedAt: Double,
+    purpose: AttemptPurpose? = nil
+  ) {
     self.jobId = jobId
     self.runId = runId
     self.attemptNo = attemptNo
     self.requestHash = requestHash
     self.streamed = streamed
     self.startedAt = startedAt
+    self.purpose = purpose
   }
 }
 
@@ -56,6 +62,10 @@ public struct AttemptFinish: Sendable {
   public var rawResponse: Data?
   /// Written (INSERT OR REPLACE into `results`) in the same transaction.
   public var result: ResultRecord?
+  /// This attempt's own cost and tokens (`attempts.cost_usd`, `total_tokens`) when it is not
+  /// the stored result's (a re-asked answer); nil: the result's.
+  public var costUSD: Double?
+  public var totalTokens: Int?
 
   public init(
     attemptId: Int64, jobId: String, runId: Int64, endedAt: Double, outcome: AttemptOutcome, jobState: JobState,
@@ -121,6 +131,12 @@ public struct ResultRecord: Sendable, Hashable {
   public var latencyMs: Double?
   public var ttfbMs: Double?
   public var createdAt: Double
+  /// How the answer was obtained; nil lets the ledger derive it (`valid` for a job that
+  /// succeeded, `invalid` with the failure reason otherwise).
+  public var obtained: AnswerObtained?
+  public var obtainedReason: String?
+  /// The first answer's text when this one came from a re-ask or a larger maxOutputTokens.
+  public var originalAnswerText: String?
 
   public init(
     jobId: String, attemptId: Int64, runId: Int64, requestHash: String, modelVersion: String? = nil,
@@ -162,5 +178,18 @@ public struct ResultRecord: Sendable, Hashable {
     self.latencyMs = latencyMs
     self.ttfbMs = ttfbMs
     self.createdAt = createdAt
+  }
+}
+
+extension ResultRecord {
+  /// `results.obtained` and `obtained_reason` as stored: the record's own, or derived from the
+  /// attempt's finish: a job that succeeded got a usable answer (at once unless the record
+  /// says how), a job that failed did not, for the job's failure reason.
+  func obtainedColumns(finish f: AttemptFinish) -> (obtained: String, reason: String?) {
+    switch f.jobState {
+    case .succeeded: return ((obtained ?? .valid).rawValue, obtainedReason)
+    case .failed: return (AnswerObtained.invalid.rawValue, obtainedReason ?? f.failureReason ?? jsonError)
+    default: return ((obtained ?? .invalid).rawValue, obtainedReason ?? jsonError)
+    }
   }
 }

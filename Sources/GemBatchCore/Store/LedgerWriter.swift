@@ -277,8 +277,8 @@ public final class LedgerWriter: Sendable {
   }
 
   static let insertAttemptSQL = """
-    INSERT INTO attempts (job_id, run_id, attempt_no, request_hash, streamed, started_at)
-    VALUES (?, ?, ?, ?, ?, ?)
+    INSERT INTO attempts (job_id, run_id, attempt_no, request_hash, streamed, started_at, purpose)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
     """
   static let startJobSQL = """
     UPDATE jobs SET state = 'in_flight', attempt_count = attempt_count + 1, last_run_id = ?,
@@ -288,7 +288,7 @@ public final class LedgerWriter: Sendable {
   static let finishAttemptSQL = """
     UPDATE attempts SET ended_at = ?, outcome = ?, http_status = ?, error_class = ?, error_code = ?,
                         api_status = ?, error_message = ?, quota_id = ?, suggested_delay_ms = ?,
-                        latency_ms = ?, ttfb_ms = ?, raw_response = ?
+                        latency_ms = ?, ttfb_ms = ?, raw_response = ?, cost_usd = ?, total_tokens = ?
     WHERE id = ? AND job_id = ?
     """
   static let finishJobSQL = """
@@ -301,8 +301,8 @@ public final class LedgerWriter: Sendable {
        json_output, json_status, json_error, function_calls, grounding_sources, web_search_queries,
        finish_reason, finish_message, block_reason, truncated, prompt_tokens, cached_tokens,
        candidates_tokens, thoughts_tokens, tool_use_prompt_tokens, total_tokens, usage_json, cost_usd,
-       price_version, latency_ms, ttfb_ms, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       price_version, latency_ms, ttfb_ms, created_at, obtained, obtained_reason, original_answer_text)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     """
 
   /// The five statements, looked up in GRDB's cache once per transaction rather than once per row.
@@ -334,6 +334,7 @@ public final class LedgerWriter: Sendable {
       insert.bind(a.requestHash)
       insert.bind(a.streamed)
       insert.bind(a.startedAt)
+      insert.bind((a.purpose ?? .plain(attemptNo: a.attemptNo)).rawValue)
       try insert.run()
       let id = db.lastInsertedRowID
       var job = RawStatement(db, statements.startJob)
@@ -357,6 +358,8 @@ public final class LedgerWriter: Sendable {
       attempt.bind(f.latencyMs)
       attempt.bind(f.ttfbMs)
       attempt.bind(f.rawResponse)
+      attempt.bind(f.costUSD ?? f.result?.costUSD)
+      attempt.bind(f.totalTokens ?? f.result?.totalTokens)
       attempt.bind(f.attemptId)
       attempt.bind(f.jobId)
       try attempt.run()
@@ -402,6 +405,10 @@ public final class LedgerWriter: Sendable {
         result.bind(r.latencyMs)
         result.bind(r.ttfbMs)
         result.bind(r.createdAt)
+        let (obtained, reason) = r.obtainedColumns(finish: f)
+        result.bind(obtained)
+        result.bind(reason)
+        result.bind(r.originalAnswerText)
         try result.run()
       }
       return f.attemptId

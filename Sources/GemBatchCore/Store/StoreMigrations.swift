@@ -10,10 +10,11 @@ enum StoreMigrations {
     // Fine for migrations that add tables, indexes and views; one that rebuilds a table needs `.deferred`.
     m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
     m.registerMigration("v3-lead-job-facts", foreignKeyChecks: .immediate, migrate: v3JobFacts)
+    m.registerMigration("v3-struct-obtained", foreignKeyChecks: .immediate, migrate: v3StructObtained)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-lead-job-facts"]
+  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-lead-job-facts", "v3-struct-obtained"]
 
   /// What a job already knows of itself, kept beside its body so that nothing re-parses a
   /// (possibly base64-heavy) request to find it again: its output schema and dialect, whether it
@@ -215,6 +216,24 @@ enum StoreMigrations {
           JOIN runs ru ON ru.id = j.run_id
           LEFT JOIN results r ON r.job_id = j.id AND r.run_id = ru.id
           GROUP BY ru.id, j.model;
+        """)
+  }
+
+  /// How each answer was obtained (issue 14's repairs): `results.obtained` (`valid`,
+  /// `repaired_local`, `repaired_reask`, `grown`, `invalid`) with its reason and the first
+  /// answer's text when a later attempt replaced it; `attempts.purpose` (`first`, `retry`,
+  /// `reask`, `grow`) and each attempt's own cost and tokens, so a repaired job's extra cost is a
+  /// sum over its attempts. Columns only: instant, and independent of other migrations. Rows
+  /// written before it have NULLs, read as `Store.obtainedSQL` derives them.
+  static func v3StructObtained(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN obtained TEXT;
+        ALTER TABLE results ADD COLUMN obtained_reason TEXT;
+        ALTER TABLE results ADD COLUMN original_answer_text TEXT;
+        ALTER TABLE attempts ADD COLUMN purpose TEXT;
+        ALTER TABLE attempts ADD COLUMN cost_usd REAL;
+        ALTER TABLE attempts ADD COLUMN total_tokens INTEGER;
         """)
   }
 }

@@ -131,7 +131,7 @@ struct RunCommand: AsyncParsableCommand {
       ) { client in
         let runner = Runner(
           store: store, transport: client, configuration: config,
-          interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction, localRepair: repairPolicy.repairsEnabled),
+          interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction, repair: repairPolicy),
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)
         let report = try await runner.run(
           interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },

@@ -70,7 +70,9 @@ import Testing
     // report: counts per class, and the repairs' attempts and cost.
     let report = try Self.report(path)
     #expect(report.obtained == ["valid": 1, "repaired_local": 1, "repaired_reask": 1, "invalid": 1])
-    #expect(report.repairAttempts == 1 && report.repairCostUSD == 0.003)
+    // One extra attempt; the answer it replaced cost $0.002, which the total includes.
+    #expect(report.repairAttempts == 1 && report.repairCostUSD == 0.002)
+    #expect(abs(report.total.costUSD - 0.008) < 1e-12)
     let text = ReportFormat.text.render(report)
     #expect(text.contains("Answers: valid 1  repaired_local 1  repaired_reask 1  invalid 1"), "\(text)")
     #expect(text.contains("Repairs: 1 extra attempt"))

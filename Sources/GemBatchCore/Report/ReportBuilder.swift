@@ -76,6 +76,26 @@ public struct ReportBuilder: Sendable {
       }
     }
 
+    // What was paid for answers a repair replaced (a re-ask, a larger maxOutputTokens): those
+    // attempts have a cost of their own and no result row. The report's cost is what was paid.
+    var supersededCost: [String: Double] = [:]
+    if try db.columns(in: "attempts").contains(where: { $0.name == "cost_usd" }) {
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT j.model AS model, COALESCE(SUM(a.cost_usd), 0) AS cost FROM attempts a JOIN jobs j ON j.id = a.job_id
+          WHERE a.cost_usd IS NOT NULL AND (?1 IS NULL OR a.run_id = ?1)
+            AND NOT EXISTS (SELECT 1 FROM results r WHERE r.attempt_id = a.id)
+          GROUP BY j.model
+          """, arguments: [run])
+      {
+        let model: String = row["model"]
+        let cost: Double = row["cost"]
+        supersededCost[model] = cost
+        with(model) { $0.costUSD += cost }
+      }
+    }
+
     let attemptsSQL = """
       SELECT j.model AS model, COUNT(*) AS n, SUM(a.attempt_no > 1) AS retries, SUM(a.http_status = 429) AS r429,
         SUM(a.outcome = 'lost') AS lost
@@ -163,7 +183,7 @@ public struct ReportBuilder: Sendable {
           WHERE purpose IN ('reask', 'grow') AND (?1 IS NULL OR run_id = ?1)
           """, arguments: [run])
       repairAttempts = row?["n"]
-      repairCost = row?["cost"]
+      repairCost = supersededCost.values.reduce(0, +)
     }
 
     return ReportData(

@@ -30,7 +30,7 @@ enum TextReportRenderer {
       line("Answers: " + parts.joined(separator: "  "))
     }
     if let n = d.repairAttempts, n > 0 {
-      line("Repairs: \(Fmt.int(n)) extra attempt\(n == 1 ? "" : "s") (re-asks, larger maxOutputTokens), \(Fmt.usd(d.repairCostUSD ?? 0))")
+      line("Repairs: \(Fmt.int(n)) extra attempt\(n == 1 ? "" : "s") (re-asks, larger maxOutputTokens); the answers they replaced cost \(Fmt.usd(d.repairCostUSD ?? 0)), included above")
     }
     if let l = t.latencyMs { line("Latency: p50 \(Fmt.ms(l.p50))  p90 \(Fmt.ms(l.p90))  p99 \(Fmt.ms(l.p99))  (n=\(l.count))") }
     if let l = t.ttfbMs { line("Time to first token: p50 \(Fmt.ms(l.p50))  p90 \(Fmt.ms(l.p90))  p99 \(Fmt.ms(l.p99))  (n=\(l.count))") }

@@ -2,7 +2,7 @@ import Foundation
 import GeminiAPI
 
 /// A job as the dispatcher holds it: what to send and how to judge the answer.
-public struct DispatchJob: Sendable {
+public struct DispatchJob: Sendable, Hashable {
   public var id: String
   public var seq: Int
   public var model: String
@@ -19,6 +19,14 @@ public struct DispatchJob: Sendable {
   public var maxOutputTokens: Int?
   /// The most this job's next attempt can cost (for `--budget`); nil when unpriced or not asked.
   public var maxCostUSD: Double?
+  /// Why the next attempt is sent: nil for the stored request (first or a plain retry), `.reask`
+  /// or `.grow` when `body` is a repair of it.
+  public var purpose: AttemptPurpose?
+  /// Re-asks and maxOutputTokens growths made so far this run.
+  public var reasks = 0
+  public var growths = 0
+  /// The first unusable answer, kept on the result when a repair succeeds.
+  public var originalAnswer: String?
 
   public init(
     id: String, seq: Int, model: String, body: Data, requestHash: String, estimatedInputTokens: Int,

@@ -15,6 +15,9 @@ public struct AttemptSummary: Sendable {
     case authFailed(message: String)
     /// The server asked for a delay past the cap: the job waits in the store until `until` (unix s).
     case parked(until: Double, delay: Duration)
+    /// The answer was unusable and a repair is due: send this job (a re-ask or a larger
+    /// maxOutputTokens) next. The attempt's tokens and cost still count.
+    case resend(DispatchJob)
   }
 
   public var kind: Kind
@@ -43,14 +46,21 @@ public struct OutcomeInterpreter: Sendable {
   public var price: @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)?
   /// Remove wrapper noise from JSON answers at no cost (`LocalJSONRepair`); off with `--repair 0`.
   public var localRepair: Bool
+  /// What to do with an answer that is not usable (`--repair`, `--grow-max-tokens`).
+  public var repair: RepairPolicy
+  /// A model's output token limit, the cap of `--grow-max-tokens`.
+  public var outputLimit: @Sendable (String) -> Int
 
   public init(
     policy: RetryPolicy, price: @escaping @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? = { _, _, _ in nil },
-    localRepair: Bool = true
+    localRepair: Bool = true, repair: RepairPolicy = RepairPolicy(),
+    outputLimit: @escaping @Sendable (String) -> Int = { _ in 65_536 }
   ) {
     self.policy = policy
     self.price = price
-    self.localRepair = localRepair
+    self.localRepair = localRepair && repair.repairsEnabled
+    self.repair = repair
+    self.outputLimit = outputLimit
   }
 
   public func interpret(
@@ -137,14 +147,88 @@ public struct OutcomeInterpreter: Sendable {
         return failFinal(&finish, &summary, fr.isContentBlock ? "blocked" : "finish_reason",
           "candidate stopped with \(fr.rawValue)\(candidate.finishMessage.map { ": \($0)" } ?? "")")
       }
-      if let status = record.jsonStatus, status != JSONOutput.Status.valid.rawValue {
-        return failFinal(&finish, &summary, status, "JSON output \(status): \(record.jsonError ?? "")")
-      }
-      if candidate.answerText == nil && candidate.functionCalls.isEmpty && candidate.finishReason == .maxTokens {
-        return failFinal(&finish, &summary, "truncated", "maxOutputTokens reached before any answer (spent on thinking?)")
-      }
-      return (finish, summary)
+      return judge(job: job, record: record, finish: &finish, summary: &summary, now: now)
     }
+  }
+
+  /// A 200 with a candidate: usable as it is, repaired at no cost, repaired by another attempt
+  /// (a re-ask, a larger maxOutputTokens), or unusable for good (`RepairPolicy` decides).
+  private func judge(
+    job: DispatchJob, record: ResultRecord, finish: inout AttemptFinish, summary: inout AttemptSummary, now: Double
+  ) -> (AttemptFinish, AttemptSummary) {
+    let hasAnswer = record.answerText != nil || record.functionCallsJSON != nil
+    let cls = AnswerClass.classify(
+      jsonStatus: record.jsonStatus, finishReason: record.finishReason, blocked: false, hasAnswer: hasAnswer)
+    if cls == .valid && job.purpose == nil { return (finish, summary) }
+    let decision = repair.decide(
+      .init(
+        answerClass: cls, text: record.answerText, schema: job.outputSchema, message: record.jsonError,
+        repairedLocally: record.obtained == .repairedLocal),
+      history: .init(reasks: job.reasks, growths: job.growths, maxOutputTokens: job.maxOutputTokens),
+      outputLimit: outputLimit(job.model))
+    var rec = record
+    switch decision {
+    case .accept(let obtained):
+      rec.obtained = obtained
+      rec.originalAnswerText = job.originalAnswer
+      finish.result = rec
+      return (finish, summary)
+    case .acceptRepairedLocally(let json, let obtained):
+      rec.jsonOutput = (try? JSONValue.parse(Data(json.utf8)))?.serialized() ?? json
+      rec.jsonStatus = JSONOutput.Status.valid.rawValue
+      rec.jsonError = nil
+      rec.obtained = obtained
+      rec.originalAnswerText = job.originalAnswer ?? record.answerText
+      finish.result = rec
+      return (finish, summary)
+    case .reask(let message):
+      guard let text = record.answerText,
+        let body = try? ReaskBuilder.build(body: job.body, answerText: text, message: message)
+      else { break }
+      var next = job
+      next.body = body
+      next.reasks += 1
+      next.purpose = .reask
+      next.originalAnswer = job.originalAnswer ?? record.answerText
+      // The re-ask carries the answer back: its prompt is larger by about that much.
+      next.estimatedInputTokens = job.estimatedInputTokens.addingSaturating(TokenEstimator.estimate(text: text) + 64)
+      return resend(next, &finish, &summary, now: now)
+    case .grow(let limit):
+      guard let step = MaxTokensGrowth.grow(body: job.body, outputLimit: outputLimit(job.model)) else { break }
+      var next = job
+      next.body = step.body
+      next.maxOutputTokens = limit
+      next.growths += 1
+      next.purpose = .grow
+      next.originalAnswer = job.originalAnswer ?? record.answerText
+      return resend(next, &finish, &summary, now: now)
+    case .giveUp(let reason):
+      rec.obtained = .invalid
+      rec.obtainedReason = reason
+      rec.originalAnswerText = job.originalAnswer
+      finish.result = rec
+      let failureClass = record.jsonStatus ?? "truncated"
+      return failFinal(&finish, &summary, failureClass, reason)
+    }
+    rec.obtained = .invalid
+    rec.obtainedReason = "the repair could not be built from the stored request"
+    finish.result = rec
+    return failFinal(&finish, &summary, record.jsonStatus ?? "truncated", rec.obtainedReason!)
+  }
+
+  /// The attempt ends without a result (its answer stays in the attempt's raw body, its cost on
+  /// the attempt) and the job goes out again at once with the repaired request.
+  private func resend(
+    _ next: DispatchJob, _ finish: inout AttemptFinish, _ summary: inout AttemptSummary, now: Double
+  ) -> (AttemptFinish, AttemptSummary) {
+    finish.costUSD = finish.result?.costUSD
+    finish.totalTokens = finish.result?.totalTokens
+    finish.result = nil
+    finish.outcome = .retry
+    finish.jobState = .waiting
+    finish.notBefore = now
+    summary.kind = .resend(next)
+    return (finish, summary)
   }
 
   private func failFinal(_ finish: inout AttemptFinish, _ summary: inout AttemptSummary, _ cls: String, _ reason: String)

@@ -18,6 +18,8 @@ public struct RunProgress: Sendable {
   public var stopping: Bool
   /// Set aside: the server asked for a delay past `--max-retry-delay`. Not in the ETA.
   public var parked: Int = 0
+  /// Attempts sent again to repair an unusable answer (a re-ask or a larger maxOutputTokens).
+  public var repairs: Int = 0
   /// Held by fail-fast (one permanent error over and over for their model). Not in the ETA.
   public var held: Int = 0
 

@@ -353,6 +353,9 @@ public struct RunScheduler: Sendable {
         setAsideUntil = until
         setAsideDelay = delay
       }
+    case .resend(let next):
+      progress.repairs += 1
+      retryQueue.push(next, due: t)
     case .cancelled:
       break
     }

@@ -235,15 +235,23 @@ public struct Runner: Sendable {
     let attemptId: Int64
     do {
       attemptId = try await ledger.attemptStarted(
-        AttemptStart(jobId: job.id, runId: runId, attemptNo: job.attempts, requestHash: job.requestHash,
-                     streamed: configuration.stream, startedAt: Date().timeIntervalSince1970))
+        AttemptStart(
+          jobId: job.id, runId: runId, attemptNo: job.attempts,
+          // A repair sends another body: the attempt records what it sent; the job keeps its own.
+          requestHash: job.purpose == nil ? job.requestHash : Job.hash(model: job.model, body: job.body),
+          streamed: configuration.stream, startedAt: Date().timeIntervalSince1970,
+          purpose: job.purpose ?? .plain(attemptNo: job.attempts)))
     } catch {
       return .ledgerFailed("could not record the attempt of job \(job.id): \(error)", job)
     }
     let exchange = await transport.send(model: job.model, body: job.body, stream: configuration.stream)
-    let (finish, summary) = interpreter.interpret(
+    var (finish, summary) = interpreter.interpret(
       job: job, attemptId: attemptId, attemptNo: job.attempts, runId: runId, exchange: exchange, random: random,
       now: Date().timeIntervalSince1970)
+    if case .resend(var next) = summary.kind, let costEstimate {
+      next.maxCostUSD = costEstimate(next)
+      summary.kind = .resend(next)
+    }
     do {
       try ledger.submitFinished(finish)
     } catch {

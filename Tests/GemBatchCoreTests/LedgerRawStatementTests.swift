@@ -36,7 +36,7 @@ import Testing
       errorClass: state == .succeeded ? nil : "http", errorCode: nil, apiStatus: state == .failed ? "INVALID_ARGUMENT" : nil,
       errorMessage: state == .failed ? "bad" : nil, quotaId: nil, suggestedDelayMs: state == .waiting ? 1500 : nil,
       latencyMs: 12.5, ttfbMs: 3.25, rawResponse: state == .succeeded ? Data(#"{"candidates":[]}"#.utf8) : (full ? Data() : nil),
-      result: result)
+      rawResponseBytes: state == .failed ? 5_000_000 : nil, result: result)
   }
 
   /// Every column of every ledger table, as `quote(col)`, row by row.
@@ -84,7 +84,7 @@ import Testing
           sql: LedgerWriter.finishAttemptSQL,
           arguments: [
             f.endedAt, f.outcome.rawValue, f.httpStatus, f.errorClass, f.errorCode, f.apiStatus, f.errorMessage,
-            f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.attemptId, f.jobId,
+            f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.rawResponseBytes, f.attemptId, f.jobId,
           ])
         try db.execute(
           sql: LedgerWriter.finishJobSQL,

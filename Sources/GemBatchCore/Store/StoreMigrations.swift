@@ -9,10 +9,11 @@ enum StoreMigrations {
     // `foreign_key_check` that follows a `.deferred` migration (seconds on a million-job store).
     // Fine for migrations that add tables, indexes and views; one that rebuilds a table needs `.deferred`.
     m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
+    m.registerMigration("v3-hostile-bounds", foreignKeyChecks: .immediate, migrate: v3HostileBounds)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files"]
+  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-hostile-bounds"]
 
   static func v1(_ db: Database) throws {
     try db.execute(
@@ -199,6 +200,18 @@ enum StoreMigrations {
           JOIN runs ru ON ru.id = j.run_id
           LEFT JOIN results r ON r.job_id = j.id AND r.run_id = ru.id
           GROUP BY ru.id, j.model;
+        """)
+  }
+
+  /// What a hostile server can no longer hide: `results.usage_invalid` says why a result's usage
+  /// was not trusted (negative, absurd or unreadable counts; the result is then unpriced and its
+  /// token columns are NULL, the raw usage stays in `usage_json` and the raw body), and
+  /// `attempts.raw_response_bytes` is the body's full length when only a prefix was kept.
+  static func v3HostileBounds(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN usage_invalid TEXT;
+        ALTER TABLE attempts ADD COLUMN raw_response_bytes INTEGER;
         """)
   }
 }

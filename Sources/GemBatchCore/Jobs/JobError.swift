@@ -16,6 +16,9 @@ public struct JobError: Error, Sendable, CustomStringConvertible, Hashable, Coda
     case missingModel
     case missingId
     case fileTooLarge
+    /// A `files` or schema path outside the allowed folders, under /proc, /dev or /sys, or not a
+    /// regular file (FIFO, socket, device): never read, never sent.
+    case fileRefused
   }
 
   public var file: String

@@ -135,10 +135,12 @@ public struct JobReader {
       }
       let o = try JobLineParser.normalizeTopLevel(raw)
       let built = try parser.build(o, jobFile: file)
-      let job = Job(
+      var job = Job(
         id: id!, model: built.model, seq: jobCount, sourceFile: file, sourceLine: line, body: built.body,
         metadata: built.metadata, estimatedInputTokens: built.estimatedInputTokens, isJSONMode: built.isJSONMode,
         outputSchema: built.outputSchema, usesSearch: built.usesSearch)
+      job.localFiles = built.localFiles
+      job.localFileBytes = built.localFileBytes
       jobCount += 1
       return .job(job)
     } catch {

@@ -15,6 +15,9 @@ public struct RunDefaults: Sendable, Hashable {
   public var maxLineBytes: Int
   /// The inline limit per request (files are sent base64 inside the body).
   public var maxInlineBytes: Int
+  /// Folders besides each job file's own from which `files` and schema paths may be read
+  /// (`--files-root`). Paths are resolved (symlinks followed) before they are compared.
+  public var filesRoots: [String]
 
   public static let defaultMaxLineBytes = 32 * 1024 * 1024
   public static let defaultMaxInlineBytes = 20 * 1024 * 1024
@@ -22,8 +25,9 @@ public struct RunDefaults: Sendable, Hashable {
   public init(
     model: String? = nil, generationConfig: JSONValue? = nil, systemInstruction: JSONValue? = nil,
     idFromLine: Bool = false, maxLineBytes: Int = RunDefaults.defaultMaxLineBytes,
-    maxInlineBytes: Int = RunDefaults.defaultMaxInlineBytes
+    maxInlineBytes: Int = RunDefaults.defaultMaxInlineBytes, filesRoots: [String] = []
   ) {
+    self.filesRoots = filesRoots
     self.model = model
     self.generationConfig = generationConfig
     self.systemInstruction = systemInstruction
@@ -48,6 +52,12 @@ public struct RunDefaults: Sendable, Hashable {
       "maxLineBytes": .number(Double(maxLineBytes)),
       "maxInlineBytes": .number(Double(maxInlineBytes)),
     ]
+    // Roots only change which lines are valid; without any, the fingerprint is what it was, so
+    // stores written before `--files-root` existed are not read again.
+    if !filesRoots.isEmpty, case .object(var o) = v {
+      o["filesRoots"] = .array(filesRoots.map { .string($0) })
+      return SHA256.hex(JSONValue.object(o).serialized(sortedKeys: true).utf8)
+    }
     return SHA256.hex(v.serialized(sortedKeys: true).utf8)
   }
 }

@@ -6,7 +6,7 @@ enum RunSummaryPrinter {
   /// Printed as soon as the run starts, so it is seen even if this run is killed too.
   static func printLost(_ lost: [LostAttempt], db: String) {
     var out = "\(lost.count) request(s) were in flight when an earlier run stopped; they may have been billed without a stored answer, and are sent again:\n"
-    for a in lost.prefix(20) { out += "  job \(a.jobId) (attempt \(a.attemptId), run \(a.runId))\n" }
+    for a in lost.prefix(20) { out += "  job \(TerminalText.clean(a.jobId)) (attempt \(a.attemptId), run \(a.runId))\n" }
     if lost.count > 20 { out += "  … and \(lost.count - 20) more (gembatch status --db \(db))\n" }
     FileHandle.standardError.write(Data(out.utf8))
   }
@@ -14,7 +14,7 @@ enum RunSummaryPrinter {
   static func print(_ r: RunReport, db: String) -> Int32 {
     var out = ""
     if r.ending == .badInput {
-      for e in r.inputErrors.prefix(50) { out += "\(e)\n" }
+      for e in r.inputErrors.prefix(50) { out += TerminalText.clean("\(e)") + "\n" }
       if r.inputErrors.count > 50 { out += "… and \(r.inputErrors.count - 50) more (gembatch validate lists all)\n" }
       out += "\(r.inputErrors.count) invalid job line(s); nothing was sent.\n"
       FileHandle.standardError.write(Data(out.utf8))
@@ -26,7 +26,9 @@ enum RunSummaryPrinter {
     out += String(format: " in %.1f s (%d attempts, %d rate-limited, %d retries)", p.elapsed, p.attempts, p.rateLimited, p.retries)
     if p.costUSD > 0 { out += String(format: ", $%.6f", p.costUSD) }
     out += "\n"
-    if let reason = r.stopReason { out += "stopped: \(reason)\nresume with the same command.\n" }
+    if let reason = r.stopReason {
+      out += "stopped: \(TerminalText.clean(reason, limit: 600))\nresume with the same command.\n"
+    }
     FileHandle.standardError.write(Data(out.utf8))
     switch r.ending {
     case .finished: return r.failedTotal > 0 || p.failed > 0 ? ExitStatus.someFailed : ExitStatus.ok

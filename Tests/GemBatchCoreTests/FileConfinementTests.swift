@@ -46,7 +46,9 @@ struct FileConfinementTests {
     #expect(byId["link-out"]?.message.contains("out.txt resolves to \(realRoot)/secret.txt") == true)
     #expect(byId["environ"]?.message.contains("under /proc") == true)
     #expect(byId["fifo"]?.message.contains("a FIFO (named pipe), not a regular file") == true)
-    #expect(byId["schema-out"]?.message.contains("responseJsonSchema file ../schema.json resolves to \(realRoot)/schema.json") == true)
+    #expect(
+      byId["schema-out"]?.message.contains("responseJsonSchema file ../schema.json resolves to \(realRoot)/schema.json")
+        == true)
     #expect(byId["dev"]?.message.contains("under /dev") == true)
     for (i, id) in ["abs", "dotdot", "link-out", "environ", "fifo", "schema-out", "dev"].enumerated() {
       #expect(byId[id]?.line == i + 1)
@@ -58,11 +60,17 @@ struct FileConfinementTests {
   @Test func filesRootWidensButNeverToProcDevOrSys() throws {
     let (root, tree) = try Self.tree()
     let file = JobsTestKit.write(Self.lines.joined(separator: "\n") + "\n", to: tree + "/jobs.jsonl")
-    let report = ValidationReport.validate(files: [file], defaults: RunDefaults(model: "gemini-2.5-flash", filesRoots: [root]))
-    #expect(Set(report.errors.compactMap(\.jobId)) == ["abs", "environ", "fifo", "dev"], "\(report.errors.map(\.description))")
-    let all = ValidationReport.validate(files: [file], defaults: RunDefaults(model: "gemini-2.5-flash", filesRoots: ["/"]))
+    let report = ValidationReport.validate(
+      files: [file], defaults: RunDefaults(model: "gemini-2.5-flash", filesRoots: [root]))
+    #expect(
+      Set(report.errors.compactMap(\.jobId)) == ["abs", "environ", "fifo", "dev"], "\(report.errors.map(\.description))"
+    )
+    let all = ValidationReport.validate(
+      files: [file], defaults: RunDefaults(model: "gemini-2.5-flash", filesRoots: ["/"]))
     // /etc/passwd is allowed now (and fails only for want of a mimeType); the rest never are.
-    #expect(Set(all.errors.filter { $0.code == .fileRefused }.compactMap(\.jobId)) == ["environ", "fifo", "dev"], "\(all.errors.map(\.description))")
+    #expect(
+      Set(all.errors.filter { $0.code == .fileRefused }.compactMap(\.jobId)) == ["environ", "fifo", "dev"],
+      "\(all.errors.map(\.description))")
     #expect(all.errors.first { $0.jobId == "abs" }?.message.contains("cannot tell the type") == true)
   }
 

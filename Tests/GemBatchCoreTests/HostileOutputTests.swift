@@ -6,9 +6,13 @@ import Testing
 /// Server and job-file text printed to a terminal or opened in a spreadsheet.
 struct HostileOutputTests {
   @Test func controlCharactersAreEscapedAndLongTextIsCut() {
-    let evil = "boom\u{1B}[2J\u{1B}]8;;https://evil.example\u{07}click\u{1B}]8;;\u{07}\rFAKE\u{08}\u{7F}\u{9B}31m\u{202E}txt.exe"
+    let evil =
+      "boom\u{1B}[2J\u{1B}]8;;https://evil.example\u{07}click\u{1B}]8;;\u{07}\rFAKE\u{08}\u{7F}\u{9B}31m\u{202E}txt.exe"
     let clean = TerminalText.clean(evil)
-    #expect(!clean.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) || $0.value == 0x202E })
+    #expect(
+      !clean.unicodeScalars.contains {
+        $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) || $0.value == 0x202E
+      })
     #expect(clean.hasPrefix("boom\\e[2J\\e]8;;https://evil.example\\x07click"))
     #expect(clean.contains("\\rFAKE\\x08\\x7f\\u{9b}31m\\u{202e}txt.exe"))
     #expect(TerminalText.clean("line1\nline2\ttab") == "line1\\nline2\\ttab")

@@ -38,16 +38,24 @@ import Testing
     try await HostileServer.with({ _, _ in Reply.full(Reply.answer(usage: "{}")) }) { server in
       let db = root.appendingPathComponent("s.sqlite")
       let r = try await CLI.run(
-        ["run", file.path, "--db", db.path, "--endpoint", server.url, "--model", "gemini-2.5-flash", "--progress", "none"],
+        [
+          "run", file.path, "--db", db.path, "--endpoint", server.url, "--model", "gemini-2.5-flash", "--progress",
+          "none",
+        ],
         env: Self.env, timeout: 60)
       #expect(r.status == 2, "\(r.stderr)")
       #expect(server.requests.isEmpty, "nothing is sent")
       // With the parent folder given, the two inside it go; /proc and the FIFO never do.
       let again = try await CLI.run(
-        ["run", file.path, "--db", db.path, "--endpoint", server.url, "--model", "gemini-2.5-flash", "--progress", "none",
-         "--files-root", root.path], env: Self.env, timeout: 60)
+        [
+          "run", file.path, "--db", db.path, "--endpoint", server.url, "--model", "gemini-2.5-flash", "--progress",
+          "none",
+          "--files-root", root.path,
+        ], env: Self.env, timeout: 60)
       #expect(again.status == 2 && server.requests.isEmpty)
-      #expect(again.stderr.contains("[id environ]") && again.stderr.contains("[id fifo]") && !again.stderr.contains("[id dotdot]"))
+      #expect(
+        again.stderr.contains("[id environ]") && again.stderr.contains("[id fifo]")
+          && !again.stderr.contains("[id dotdot]"))
     }
   }
 
@@ -57,7 +65,8 @@ import Testing
     try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
     try "top secret".write(to: root.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
     try #"{"type":"object"}"#.write(to: root.appendingPathComponent("schema.json"), atomically: true, encoding: .utf8)
-    try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("out.txt").path, withDestinationPath: "../secret.txt")
+    try FileManager.default.createSymbolicLink(
+      atPath: tree.appendingPathComponent("out.txt").path, withDestinationPath: "../secret.txt")
     #expect(mkfifo(tree.appendingPathComponent("pipe.txt").path, 0o600) == 0)
     return (root, tree)
   }
@@ -72,11 +81,16 @@ import Testing
       if n % 2 == 0 {
         return [.write(Reply.head(status: 200, contentLength: 64 << 20)), .repeated(mib, times: 64)]
       }
-      return [.write(Reply.head(status: 200, contentLength: nil)), .repeated(Reply.chunk(mib), times: 64), .write(Reply.lastChunk)]
+      return [
+        .write(Reply.head(status: 200, contentLength: nil)), .repeated(Reply.chunk(mib), times: 64),
+        .write(Reply.lastChunk),
+      ]
     }) { server in
       let r = try await MeasuredRun.run(
-        ["run", file.path, "--db", db.path, "--endpoint", server.url, "--concurrency", "64", "--max-attempts", "1",
-         "--progress", "none"], env: Self.env, dir: dir)
+        [
+          "run", file.path, "--db", db.path, "--endpoint", server.url, "--concurrency", "64", "--max-attempts", "1",
+          "--progress", "none",
+        ], env: Self.env, dir: dir)
       #expect(r.status == 1, "every job failed: \(r.stderr)")
       #expect(r.maxRSS < 300 << 20, "peak RSS \(r.maxRSS >> 20) MiB")
       let sizes = ["s.sqlite", "s.sqlite-wal"].map {
@@ -86,7 +100,8 @@ import Testing
       #expect(sizes.reduce(0, +) < 100 << 20, "store \(sizes)")
       let q = try DatabaseQueue(path: db.path)
       let rows = try await q.read { db in
-        try Row.fetchAll(db, sql: "SELECT length(raw_response) AS kept, raw_response_bytes AS full, error_message FROM attempts")
+        try Row.fetchAll(
+          db, sql: "SELECT length(raw_response) AS kept, raw_response_bytes AS full, error_message FROM attempts")
       }
       #expect(rows.count == 64)
       for row in rows {
@@ -99,7 +114,8 @@ import Testing
     }
   }
 
-  static let retryInfoYears = #"{"error":{"code":429,"message":"try later","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"315360000s"}]}}"#
+  static let retryInfoYears =
+    #"{"error":{"code":429,"message":"try later","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"315360000s"}]}}"#
 
   /// End to end: a server delay above `--max-retry-delay` stops the run, resumable, naming the
   /// delay and when the job may be tried again. Passes today through the interpreter's fallback
@@ -112,10 +128,14 @@ import Testing
     let dir = try CLI.tempDir()
     let file = try HostileRunTests.jobs(dir, count: 1)
     let db = dir.appendingPathComponent("s.sqlite")
-    let body = headers.isEmpty ? Self.retryInfoYears : #"{"error":{"code":503,"message":"later","status":"UNAVAILABLE"}}"#
-    try await HostileServer.with({ _, _ in Reply.full(status: headers.isEmpty ? 429 : 503, headers: headers, body) }) { server in
+    let body =
+      headers.isEmpty ? Self.retryInfoYears : #"{"error":{"code":503,"message":"later","status":"UNAVAILABLE"}}"#
+    try await HostileServer.with({ _, _ in Reply.full(status: headers.isEmpty ? 429 : 503, headers: headers, body) }) {
+      server in
       let r = try await CLI.run(
-        ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none", "--max-retry-delay", "30m"],
+        [
+          "run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none", "--max-retry-delay", "30m",
+        ],
         env: Self.env, timeout: 60)
       #expect(r.status == 3, "\(r.stderr)")
       #expect(r.stderr.contains("more than --max-retry-delay 30m"), "\(r.stderr)")
@@ -135,9 +155,14 @@ import Testing
     let dir = try CLI.tempDir()
     let file = try HostileRunTests.jobs(dir, count: 1)
     let db = dir.appendingPathComponent("s.sqlite")
-    let evil = #"bad \u001b[2J\u001b]52;c;cHduZWQ=\u0007\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\rOK all good\u009b31m"# + String(repeating: "x", count: 5000)
-    try await HostileServer.with({ _, _ in Reply.full(status: 400, #"{"error":{"code":400,"message":"\#(evil)","status":"INVALID_ARGUMENT"}}"#) }) { server in
-      let run = try await CLI.run(["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "log"], env: Self.env, timeout: 60)
+    let evil =
+      #"bad \u001b[2J\u001b]52;c;cHduZWQ=\u0007\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\rOK all good\u009b31m"#
+      + String(repeating: "x", count: 5000)
+    try await HostileServer.with({ _, _ in
+      Reply.full(status: 400, #"{"error":{"code":400,"message":"\#(evil)","status":"INVALID_ARGUMENT"}}"#)
+    }) { server in
+      let run = try await CLI.run(
+        ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "log"], env: Self.env, timeout: 60)
       #expect(run.status == 1, "\(run.stderr)")
       var outputs = [run.stdout, run.stderr]
       for args in [["status"], ["report"]] {
@@ -145,11 +170,16 @@ import Testing
         #expect(r.status == 0)
         outputs += [r.stdout, r.stderr]
         let line = r.stdout.split(separator: "\n").first { $0.contains("bad \\e[2J") } ?? ""
-        #expect(line.contains("\\e]52;c;") && line.contains("\\x07") && line.contains("\\rOK all good\\u{9b}"), "\(args): \(r.stdout)")
+        #expect(
+          line.contains("\\e]52;c;") && line.contains("\\x07") && line.contains("\\rOK all good\\u{9b}"),
+          "\(args): \(r.stdout)")
         #expect(line.count < 700, "cut to a readable length: \(line.count)")
       }
       for o in outputs {
-        #expect(!o.unicodeScalars.contains { ($0.value < 0x20 && $0.value != 0x0A) || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) }, "\(o.prefix(200))")
+        #expect(
+          !o.unicodeScalars.contains {
+            ($0.value < 0x20 && $0.value != 0x0A) || $0.value == 0x7F || (0x80..<0xA0).contains($0.value)
+          }, "\(o.prefix(200))")
       }
       // The store keeps the whole text.
       let q = try DatabaseQueue(path: db.path)
@@ -162,9 +192,12 @@ import Testing
     let dir = try CLI.tempDir()
     let file = try HostileRunTests.jobs(dir, count: 1)
     let db = dir.appendingPathComponent("s.sqlite")
-    let answer = Reply.answer(text: #"=HYPERLINK(\"https://evil.example\",\"invoice\")"#, usage: #"{"promptTokenCount":2,"candidatesTokenCount":3}"#)
+    let answer = Reply.answer(
+      text: #"=HYPERLINK(\"https://evil.example\",\"invoice\")"#,
+      usage: #"{"promptTokenCount":2,"candidatesTokenCount":3}"#)
     try await HostileServer.with({ _, _ in Reply.full(answer) }) { server in
-      let run = try await CLI.run(["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none"], env: Self.env, timeout: 60)
+      let run = try await CLI.run(
+        ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none"], env: Self.env, timeout: 60)
       #expect(run.status == 0, "\(run.stderr)")
       let csv = try await CLI.run(["export", "--db", db.path, "--format", "csv"], timeout: 60)
       #expect(csv.stdout.contains(#","'=HYPERLINK(""https://evil.example"",""invoice"")","#), "\(csv.stdout)")
@@ -178,8 +211,13 @@ import Testing
   @Test func flagsThatCannotWorkAreRefused() async throws {
     let dir = try CLI.tempDir()
     let file = try HostileRunTests.jobs(dir, count: 1)
-    for bad in [["--timeout", "0"], ["--timeout", "-1"], ["--max-retry-delay", "0"], ["--max-retry-delay", "soon"], ["--max-body-mb", "0"]] {
-      let r = try await CLI.run(["run", file.path, "--db", dir.appendingPathComponent("s.sqlite").path, "--endpoint", "mock"] + bad, timeout: 60)
+    for bad in [
+      ["--timeout", "0"], ["--timeout", "-1"], ["--max-retry-delay", "0"], ["--max-retry-delay", "soon"],
+      ["--max-body-mb", "0"],
+    ] {
+      let r = try await CLI.run(
+        ["run", file.path, "--db", dir.appendingPathComponent("s.sqlite").path, "--endpoint", "mock"] + bad, timeout: 60
+      )
       #expect(r.status == 2, "\(bad): \(r.stderr)")
     }
   }

@@ -9,14 +9,18 @@ import Testing
   static let env = ["GEMINI_API_KEY": key]
 
   static func jobs(_ dir: URL, count: Int, name: String = "jobs.jsonl") throws -> URL {
-    let text = (0..<count).map { #"{"id":"j\#($0)","model":"gemini-2.5-flash","prompt":"question \#($0)"}"# }.joined(separator: "\n")
+    let text = (0..<count).map { #"{"id":"j\#($0)","model":"gemini-2.5-flash","prompt":"question \#($0)"}"# }.joined(
+      separator: "\n")
     let url = dir.appendingPathComponent(name)
     try (text + "\n").write(to: url, atomically: true, encoding: .utf8)
     return url
   }
 
-  static func run(_ server: HostileServer, _ file: URL, db: URL, _ extra: [String] = [], env: [String: String] = env) async throws -> CLI.Result {
-    try await CLI.run(["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none"] + extra, env: env)
+  static func run(_ server: HostileServer, _ file: URL, db: URL, _ extra: [String] = [], env: [String: String] = env)
+    async throws -> CLI.Result
+  {
+    try await CLI.run(
+      ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none"] + extra, env: env)
   }
 
   static func rows(_ db: URL, _ sql: String) throws -> [Row] {
@@ -38,7 +42,8 @@ import Testing
       let r = try await Self.run(server, file, db: db, ["--concurrency", "1", "--progress", "json"])
       #expect(r.status == 0 && !r.terminatedBySignal, "\(r.stderr)")
       #expect(server.requests.count == 4, "each job once: nothing crashed, nothing was sent again")
-      let rows = try Self.rows(db, "SELECT job_id, usage_invalid, cost_usd, total_tokens, prompt_tokens FROM results ORDER BY job_id")
+      let rows = try Self.rows(
+        db, "SELECT job_id, usage_invalid, cost_usd, total_tokens, prompt_tokens FROM results ORDER BY job_id")
       #expect(rows.count == 4)
       for row in rows.prefix(3) {
         #expect((row["usage_invalid"] as String?) != nil, "\(row)")
@@ -48,7 +53,9 @@ import Testing
       #expect((rows[3]["cost_usd"] as Double?) ?? 0 > 0)
       // Totals only count the trusted result: no trillions of dollars, no trap.
       #expect(!r.stderr.contains("$23") && r.stderr.contains(#""tokens":15"#), "\(r.stderr)")
-      for args in [["status"], ["status", "--json"], ["report"], ["report", "--format", "json"], ["export", "--format", "csv"]] {
+      for args in [
+        ["status"], ["status", "--json"], ["report"], ["report", "--format", "json"], ["export", "--format", "csv"],
+      ] {
         let out = try await CLI.run(args + ["--db", db.path])
         #expect(out.status == 0 && !out.terminatedBySignal, "\(args): \(out.stderr)")
       }
@@ -63,12 +70,36 @@ import Testing
     let b64 = Data("PATH=/bin\0GEMINI_API_KEY=\(k)\0HOME=/".utf8).base64EncodedString()
     let esc = k.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
     return [
-      ("400", Reply.full(status: 400, #"{"error":{"code":400,"message":"API key not valid: \#(k)","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","metadata":{"key":"\#(k)"}}]}}"#)),
-      ("429", Reply.full(status: 429, headers: ["retry-after: 0"], #"{"error":{"code":429,"message":"quota of key=\#(k) env \#(b64)","status":"RESOURCE_EXHAUSTED"}}"#)),
+      (
+        "400",
+        Reply.full(
+          status: 400,
+          #"{"error":{"code":400,"message":"API key not valid: \#(k)","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","metadata":{"key":"\#(k)"}}]}}"#
+        )
+      ),
+      (
+        "429",
+        Reply.full(
+          status: 429, headers: ["retry-after: 0"],
+          #"{"error":{"code":429,"message":"quota of key=\#(k) env \#(b64)","status":"RESOURCE_EXHAUSTED"}}"#)
+      ),
       ("500", Reply.full(status: 500, contentType: "text/plain", "upstream said: x-goog-api-key: \(k) / \(esc)")),
-      ("502", Reply.full(status: 502, contentType: "text/html", "<html><head><title>502 for \(k)</title></head><body>\(String(repeating: "x", count: 150))\(k)</body></html>")),
-      ("302", Reply.full(status: 302, contentType: "text/html", headers: ["location: https://evil.example/?key=\(k)"], "<a href=\"https://evil.example/?key=\(k)\">moved</a>")),
-      ("200", Reply.full(Reply.answer(text: "you sent \(k)", usage: #"{"promptTokenCount":3,"candidatesTokenCount":2}"#))),
+      (
+        "502",
+        Reply.full(
+          status: 502, contentType: "text/html",
+          "<html><head><title>502 for \(k)</title></head><body>\(String(repeating: "x", count: 150))\(k)</body></html>")
+      ),
+      (
+        "302",
+        Reply.full(
+          status: 302, contentType: "text/html", headers: ["location: https://evil.example/?key=\(k)"],
+          "<a href=\"https://evil.example/?key=\(k)\">moved</a>")
+      ),
+      (
+        "200",
+        Reply.full(Reply.answer(text: "you sent \(k)", usage: #"{"promptTokenCount":3,"candidatesTokenCount":2}"#))
+      ),
     ]
   }()
 
@@ -98,7 +129,9 @@ import Testing
     }
   }
 
-  static func expectNoKey(in dir: URL, outputs: [String], _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+  static func expectNoKey(
+    in dir: URL, outputs: [String], _ name: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     // The key's middle part, so that a cut-off key is caught too.
     let needles = [key, String(key.dropFirst(6).prefix(16))]
     let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -110,7 +143,9 @@ import Testing
       }
     }
     for (i, o) in outputs.enumerated() {
-      for n in needles { #expect(!o.contains(n), "\(name): output \(i) holds the key: \(o.prefix(300))", sourceLocation: sourceLocation) }
+      for n in needles {
+        #expect(!o.contains(n), "\(name): output \(i) holds the key: \(o.prefix(300))", sourceLocation: sourceLocation)
+      }
     }
   }
 
@@ -130,7 +165,9 @@ import Testing
       // A key file with the bad key: same.
       let keyFile = dir.appendingPathComponent("key.txt")
       try "AIzaSy-tab\there-0123456789\n".write(to: keyFile, atomically: true, encoding: .utf8)
-      let r = try await CLI.run(["run", file.path, "--db", db.path, "--endpoint", server.url, "--api-key-file", keyFile.path])
+      let r = try await CLI.run([
+        "run", file.path, "--db", db.path, "--endpoint", server.url, "--api-key-file", keyFile.path,
+      ])
       #expect(r.status == 2 && !r.stderr.contains("AIzaSy"), "\(r.stderr)")
       #expect(server.requests.isEmpty)
     }
@@ -148,7 +185,8 @@ import Testing
     try await HostileServer.with({ _, _ in [.pause(.seconds(600))] }) { server in
       for crash in 1...2 {
         let (p, _, _) = try CLI.start(
-          ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none", "--max-attempts", "2"], env: Self.env)
+          ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none", "--max-attempts", "2"],
+          env: Self.env)
         let deadline = Date().addingTimeInterval(60)
         while server.requests.count < crash && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         kill(p.processIdentifier, SIGKILL)
@@ -161,7 +199,9 @@ import Testing
       #expect(r.status == 1, "\(r.stderr)")
       #expect(server.requests.count == 2, "the job's attempts are used up: not sent a third time")
       let rows = try Self.rows(db, "SELECT state, failure_class FROM jobs")
-      #expect((rows.first?["state"] as String?) == "failed" && (rows.first?["failure_class"] as String?) == "attempts_exhausted")
+      #expect(
+        (rows.first?["state"] as String?) == "failed"
+          && (rows.first?["failure_class"] as String?) == "attempts_exhausted")
     }
   }
 }

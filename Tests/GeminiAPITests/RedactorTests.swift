@@ -23,7 +23,10 @@ struct RedactorTests {
     for lead in ["", "A", "AB", "ABC", "ABCD"] {
       for tail in ["", "x", "xy", "xyz"] {
         let blob = Data("GEMINI_API_KEY=\(lead)\(Self.key)\(tail)\0PATH=/bin".utf8)
-        for b64 in [blob.base64EncodedString(), blob.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")] {
+        for b64 in [
+          blob.base64EncodedString(),
+          blob.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
+        ] {
           let out = r.redact(Data(b64.utf8))
           #expect(r.contains(Data(b64.utf8)) && out != Data(b64.utf8), "lead \(lead) tail \(tail)")
           #expect(!r.contains(out))

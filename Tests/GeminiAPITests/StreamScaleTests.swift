@@ -20,7 +20,10 @@ struct StreamScaleTests {
     for i in 0..<events {
       let thought = i == 0 ? #"{"text":"t","thought":true},"# : ""
       let finish = i == events - 1 ? #","finishReason":"STOP""# : ""
-      transcript.append(contentsOf: "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[\(thought){\"text\":\"\(piece)\"}]}\(finish)}]}\r\n\r\n".utf8)
+      transcript.append(
+        contentsOf:
+          "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[\(thought){\"text\":\"\(piece)\"}]}\(finish)}]}\r\n\r\n"
+          .utf8)
     }
     let before = Self.cpuSeconds()
     let (response, count, finished) = try StreamAssembler.assemble(sseTranscript: transcript)

@@ -16,7 +16,8 @@ struct UsageBoundsTests {
   }
 
   @Test func int64MaxDecodesAndIsInvalid() throws {
-    let r = try decode(#"{"promptTokenCount":9223372036854775807,"candidatesTokenCount":9223372036854775807,"totalTokenCount":1}"#)
+    let r = try decode(
+      #"{"promptTokenCount":9223372036854775807,"candidatesTokenCount":9223372036854775807,"totalTokenCount":1}"#)
     let u = try #require(r.usageMetadata)
     #expect(u.promptTokenCount == Int.max)
     #expect(u.problem()?.contains("promptTokenCount 9223372036854775807 is above the limit") == true)
@@ -58,7 +59,8 @@ struct UsageBoundsTests {
 
   @Test func theFastPathAndJSONDecoderAgreeOnHostileCounts() throws {
     for usage in [
-      #"{"promptTokenCount":-1}"#, #"{"promptTokenCount":9223372036854775807}"#, #"{"promptTokenCount":123456789012345678}"#,
+      #"{"promptTokenCount":-1}"#, #"{"promptTokenCount":9223372036854775807}"#,
+      #"{"promptTokenCount":123456789012345678}"#,
     ] {
       let data = response(usage: usage)
       let slow = try JSONDecoder().decode(GenerateContentResponse.self, from: data)

@@ -63,7 +63,8 @@ struct LocalFileGate: Sendable {
     let allowed = ([home].compactMap { $0 } + roots).contains { Self.isInside(real, $0) }
     if !allowed {
       return .refused(
-        "\(what) resolves to \(real), outside the job file's folder \(home ?? jobFolder) (name more folders with --files-root)")
+        "\(what) resolves to \(real), outside the job file's folder \(home ?? jobFolder) (name more folders with --files-root)"
+      )
     }
     var st = stat()
     guard stat(real, &st) == 0 else { return .missing }

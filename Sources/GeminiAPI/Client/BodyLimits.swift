@@ -23,7 +23,9 @@ extension GeminiClient {
     /// would cross it fails its attempt (transient: it is tried again later).
     public var bufferBudget: Int
 
-    public init(maxBodyBytes: Int = defaultMaxBodyBytes, failedBodyPrefix: Int = defaultFailedBodyPrefix, bufferBudget: Int? = nil) {
+    public init(
+      maxBodyBytes: Int = defaultMaxBodyBytes, failedBodyPrefix: Int = defaultFailedBodyPrefix, bufferBudget: Int? = nil
+    ) {
       self.maxBodyBytes = max(1024, maxBodyBytes)
       self.failedBodyPrefix = max(256, min(failedBodyPrefix, self.maxBodyBytes))
       self.bufferBudget = max(bufferBudget ?? max(Self.minimumBufferBudget, 2 * self.maxBodyBytes), self.maxBodyBytes)

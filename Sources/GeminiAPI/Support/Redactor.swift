@@ -41,14 +41,19 @@ public struct Redactor: Sendable, Hashable {
     let alnum = unreserved
     unreserved.insert(charactersIn: "-._~")
     for allowed in [unreserved, alnum, CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+?#"))] {
-      guard let escaped = secret.addingPercentEncoding(withAllowedCharacters: allowed), escaped != secret else { continue }
+      guard let escaped = secret.addingPercentEncoding(withAllowedCharacters: allowed), escaped != secret else {
+        continue
+      }
       set.insert(Array(escaped.utf8))
       set.insert(Array(Self.lowercasingEscapes(escaped).utf8))
     }
     set.insert(Array(JSONValue.string(secret).serialized().dropFirst().dropLast().utf8))
     set.insert(Array(secret.replacingOccurrences(of: "/", with: "\\/").utf8))
     for inner in Self.base64Forms(Array(secret.utf8)) where inner.count >= 8 { set.insert(inner) }
-    self.init(patterns: set.filter { !$0.isEmpty }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) })
+    self.init(
+      patterns: set.filter { !$0.isEmpty }.sorted {
+        $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1)
+      })
   }
 
   public var isEmpty: Bool { patterns.isEmpty }
@@ -107,7 +112,8 @@ public struct Redactor: Sendable, Hashable {
       var i = 0
       while i + 4 < bytes.count {
         // Cheap skip: only an `=` can end a `key=`.
-        guard bytes[i + 3] == 0x3D, bytes[i] | 0x20 == 0x6B, bytes[i + 1] | 0x20 == 0x65, bytes[i + 2] | 0x20 == 0x79 else {
+        guard bytes[i + 3] == 0x3D, bytes[i] | 0x20 == 0x6B, bytes[i + 1] | 0x20 == 0x65, bytes[i + 2] | 0x20 == 0x79
+        else {
           i += 1
           continue
         }
@@ -152,7 +158,8 @@ public struct Redactor: Sendable, Hashable {
       guard text.count > dropFront + dropBack else { continue }
       let inner = Array(text[dropFront..<(text.count - dropBack)])
       out.append(inner)
-      out.append(inner.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 })
+      out.append(
+        inner.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 })
     }
     return out
   }
@@ -216,7 +223,8 @@ extension Endpoint {
     if key.isEmpty { return "the API key is empty" }
     for (i, b) in key.utf8.enumerated() where b < 0x21 || b > 0x7E {
       let what = b == 0x20 ? "a space" : (b < 0x20 || b == 0x7F ? "a control character" : "a non-ASCII character")
-      return "the API key holds \(what) (at character \(i + 1)), which cannot be sent in an HTTP header; the key is not shown"
+      return
+        "the API key holds \(what) (at character \(i + 1)), which cannot be sent in an HTTP header; the key is not shown"
     }
     return nil
   }

@@ -127,7 +127,8 @@ final class HostileServer: Sendable {
     private func takeRequest() -> Request? {
       guard buffer.count >= 4 else { return nil }
       var end: Int?
-      for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+      for i in 0...(buffer.count - 4)
+      where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
         end = i
         break
       }
@@ -149,16 +150,25 @@ final class HostileServer: Sendable {
 
 /// Raw HTTP answers.
 enum Reply {
-  static func head(status: Int, reason: String = "X", contentType: String = "application/json", contentLength: Int?, headers: [String] = []) -> Data {
+  static func head(
+    status: Int, reason: String = "X", contentType: String = "application/json", contentLength: Int?,
+    headers: [String] = []
+  ) -> Data {
     var h = "HTTP/1.1 \(status) \(reason)\r\ncontent-type: \(contentType)\r\n"
     if let contentLength { h += "content-length: \(contentLength)\r\n" } else { h += "transfer-encoding: chunked\r\n" }
     for x in headers { h += x + "\r\n" }
     return Data((h + "\r\n").utf8)
   }
 
-  static func full(status: Int = 200, reason: String = "OK", contentType: String = "application/json", headers: [String] = [], _ body: String) -> [HostileServer.Step] {
+  static func full(
+    status: Int = 200, reason: String = "OK", contentType: String = "application/json", headers: [String] = [],
+    _ body: String
+  ) -> [HostileServer.Step] {
     let b = Data(body.utf8)
-    return [.write(head(status: status, reason: reason, contentType: contentType, contentLength: b.count, headers: headers) + b)]
+    return [
+      .write(
+        head(status: status, reason: reason, contentType: contentType, contentLength: b.count, headers: headers) + b)
+    ]
   }
 
   static func chunk(_ d: Data) -> Data { Data((String(d.count, radix: 16) + "\r\n").utf8) + d + Data("\r\n".utf8) }

@@ -60,10 +60,13 @@ enum MeasuredRun {
     }
     let exited = (status & 0x7F) == 0
     let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    let cpu =
+      Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+      / 1e6
     return Result(
       status: code, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", maxRSS: (hwm > 0 ? hwm : Int(usage.ru_maxrss)) * 1024,
+      stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "",
+      maxRSS: (hwm > 0 ? hwm : Int(usage.ru_maxrss)) * 1024,
       cpuSeconds: cpu)
   }
 

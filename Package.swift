@@ -61,7 +61,8 @@ let package = Package(
       .product(name: "Hummingbird", package: "hummingbird")]),
     .testTarget(name: "GeminiMockTests", dependencies: ["GeminiMock", "GeminiAPI"]),
     .testTarget(name: "GemBatchCoreTests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI"]),
-    .testTarget(name: "GembatchCLITests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI"]),
+    .testTarget(name: "GembatchCLITests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI",
+      .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -19,7 +19,8 @@ if [ -z "${COMETAPI_KEY:-}" ] && [ -z "${GEMINI_API_KEY:-}" ]; then
   endpoint=(--endpoint mock)
 fi
 set +e
-"$BIN" run "$JOBS" --db "$DB" "${endpoint[@]}" "$@"
+# The examples name schemas under ../schemas: outside jobs/, so that folder is allowed by name.
+"$BIN" run "$JOBS" --db "$DB" --files-root schemas "${endpoint[@]}" "$@"
 code=$?
 set -e
 "$BIN" status --db "$DB" || true

@@ -32,7 +32,9 @@ def check(name):
 
 
 def stats():
-    with urllib.request.urlopen(BASE + "/mock/stats") as r:
+    # The mock's key guards /mock/* as it guards the API.
+    req = urllib.request.Request(BASE + "/mock/stats", headers={"x-goog-api-key": "sdk-check-key"})
+    with urllib.request.urlopen(req) as r:
         return json.load(r)
 
 

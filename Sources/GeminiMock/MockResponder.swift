@@ -21,7 +21,11 @@ struct MockResponder: HTTPResponder {
 
   func respond(to request: Request, context: Context) async throws -> Response {
     let path = request.uri.path
-    if path.hasPrefix("/mock/") { return try await mockRoute(path, request) }
+    if path.hasPrefix("/mock/") {
+      // Stats hold request hashes and counts, and reset changes quotas: the key guards them too.
+      if let e = authError(request) { return errorResponse(e, array: false) }
+      return try await mockRoute(path, request)
+    }
 
     // /v1beta/models[/{model}[:{method}]] (also /v1/…). The prefixes are ASCII: dropped by bytes.
     let rest: Substring

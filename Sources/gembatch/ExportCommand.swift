@@ -19,11 +19,14 @@ struct ExportCommand: ParsableCommand {
   @Flag(help: "Include function calls.") var includeFunctionCalls = false
   @Flag(help: "Include grounding sources and search queries.") var includeGrounding = false
   @Flag(help: "Include the raw response (SSE streams merged into one response).") var includeRaw = false
+  @Flag(help: "CSV cells exactly as stored (by default a cell starting with =, +, -, @, tab or CR gets a leading ' so no spreadsheet runs it).")
+  var csvRaw = false
 
   func run() throws {
     let options = ExportOptions(
       format: format, runID: runID, flatten: flatten, includeThoughts: includeThoughts,
-      includeFunctionCalls: includeFunctionCalls, includeGrounding: includeGrounding, includeRawResponse: includeRaw)
+      includeFunctionCalls: includeFunctionCalls, includeGrounding: includeGrounding, includeRawResponse: includeRaw,
+      csvRaw: csvRaw)
     try CommandFailure.mapping {
       _ = try ReportRunner.export(.init(database: db, options: options, outPath: out))
     }
@@ -42,9 +45,10 @@ enum CommandFailure {
     }
   }
 
+  /// One line on standard error, cleaned for the terminal (it may quote a job file or a server).
   static func printError(_ s: String) {
     var err = StandardError()
-    print(s, to: &err)
+    print(TerminalText.clean(s, limit: 2000), to: &err)
   }
 }
 

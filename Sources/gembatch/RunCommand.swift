@@ -29,7 +29,16 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Seconds that requests in flight may take to finish after an interrupt.") var grace: Double = 30
   @Option(help: "Stop taking new jobs before spend (done + in flight) would cross this many USD.") var budget: Double?
   @Option(help: "A price table that overrides or extends the bundled one.") var prices: String?
-  @Option(help: "Per-request timeout in seconds.") var timeout: Double = 600
+  @Option(help: "Per-request timeout in seconds (positive).") var timeout: Double = 600
+  @Option(
+    help: ArgumentHelp(
+      "Longest wait a server may ask for (RetryInfo, Retry-After) before its job is parked and the run stops, resumable: 90s, 30m, 1h, 2d.",
+      valueName: "delay"))
+  var maxRetryDelay = "1h"
+  @Option(
+    name: .customLong("max-body-mb"),
+    help: ArgumentHelp("Largest response body read, in MiB (default 16); a longer one fails the attempt.", valueName: "MiB"))
+  var maxBodyMB: Int = GeminiClient.BodyLimits.defaultMaxBodyBytes >> 20
   @Option(help: "Progress display: auto, tty, log, json or none.") var progress: ProgressMode = .auto
   @Option(help: "Seed for the retry jitter (reproducible runs).") var seed: UInt64?
   @Option(help: "Hold a model's other jobs once its first N final outcomes are all one permanent error.")
@@ -61,6 +70,12 @@ struct RunCommand: AsyncParsableCommand {
     if let rerun {
       do throws(RerunError) { _ = try RerunClass.parseList(rerun) } catch { throw ValidationError(error.description) }
     }
+    // 0 would time every attempt out at once, after it may have been sent and billed.
+    if !(timeout > 0) || !timeout.isFinite || timeout > 1e7 { throw ValidationError("--timeout must be a positive number of seconds") }
+    if DelayText.parse(maxRetryDelay) == nil {
+      throw ValidationError("--max-retry-delay must be a positive delay such as 90s, 30m, 1h or 2d")
+    }
+    if maxBodyMB < 1 || maxBodyMB > 4096 { throw ValidationError("--max-body-mb must be between 1 and 4096") }
   }
 
   func run() async throws {
@@ -73,13 +88,13 @@ struct RunCommand: AsyncParsableCommand {
       defaults = try jobOptions.defaults()
       configFile = try jobOptions.config.map { try RunConfigFile.load(path: $0) }
     } catch {
-      FileHandle.standardError.write(Data("gembatch: \(error)\n".utf8))
+      FileHandle.standardError.write(Data("gembatch: \(TerminalText.clean("\(error)", limit: 2000))\n".utf8))
       throw ExitCode(ExitStatus.badInput)
     }
 
     let store: Store
     do { store = try Store.open(path: db) } catch {
-      FileHandle.standardError.write(Data("gembatch: cannot open the store \(db): \(error)\n".utf8))
+      FileHandle.standardError.write(Data((TerminalText.clean("gembatch: cannot open the store \(db): \(error)", limit: 2000) + "\n").utf8))
       throw ExitCode(ExitStatus.badInput)
     }
 
@@ -89,7 +104,10 @@ struct RunCommand: AsyncParsableCommand {
     }
     let pricing = try Pricing(overrides: prices)
     let conc = concurrency ?? configFile?.concurrency ?? 64
-    let policy = RetryPolicy(maxAttempts: maxAttempts ?? configFile?.maxAttempts ?? 6)
+    let policy = RetryPolicy(
+      maxAttempts: maxAttempts ?? configFile?.maxAttempts ?? 6,
+      maxServerDelay: DelayText.parse(maxRetryDelay) ?? RetryPolicy.defaultMaxServerDelay)
+    let bodyLimits = GeminiClient.BodyLimits(maxBodyBytes: maxBodyMB << 20)
     let repairPolicy = RepairPolicy(maxReasks: repair, growMaxTokens: growMaxTokens)
     var rerunClasses: Set<RerunClass>?
     if let rerun {
@@ -99,7 +117,8 @@ struct RunCommand: AsyncParsableCommand {
       ("concurrency", .number(Double(conc))), ("rpm", rpm.map(JSONValue.number) ?? .null),
       ("tpm", tpm.map(JSONValue.number) ?? .null), ("maxAttempts", .number(Double(policy.maxAttempts))),
       ("stream", .bool(stream)), ("retryFailed", .bool(retryFailed)), ("budget", budget.map(JSONValue.number) ?? .null),
-      ("endpoint", .string(endpointOptions.endpoint ?? "auto")),
+      ("endpoint", .string(Redactor.redactQueryKeys(endpointOptions.endpoint ?? "auto"))),
+      ("maxRetryDelaySeconds", .number(Double(policy.maxServerDelay.components.seconds))), ("maxBodyMB", .number(Double(maxBodyMB))),
     ]))
     let rerunNames: [JSONValue]? = rerunClasses.map { $0.map(\.rawValue).sorted().map(JSONValue.string) }
     if case .object(var o) = options {
@@ -121,13 +140,13 @@ struct RunCommand: AsyncParsableCommand {
       var config = RunConfiguration(
         files: files, defaults: defaults, concurrency: conc, limits: limitsFinal, retry: policy, stream: stream,
         retryFailed: retryFailed, grace: .milliseconds(Int64(grace * 1000)), budgetUSD: budget,
-        endpoint: endpoint.baseURL, optionsJSON: optionsText, seed: seed, repair: repairPolicy,
+        endpoint: Redactor.redactQueryKeys(endpoint.baseURL), optionsJSON: optionsText, seed: seed, repair: repairPolicy,
         rerun: rerunFinal)
       config.failFastAfter = noFailFast ? nil : failFast
       return try await GeminiClient.withGeminiClient(
         endpoint: endpoint,
         timeouts: .init(total: .milliseconds(Int64(timeout * 1000))),
-        maxConnections: conc, logger: log
+        maxConnections: conc, bodyLimits: bodyLimits, logger: log
       ) { client in
         let runner = Runner(
           store: store, transport: client, configuration: config,

@@ -6,7 +6,7 @@ enum RunSummaryPrinter {
   /// Printed as soon as the run starts, so it is seen even if this run is killed too.
   static func printLost(_ lost: [LostAttempt], db: String) {
     var out = "\(lost.count) request(s) were in flight when an earlier run stopped; they may have been billed without a stored answer, and are sent again:\n"
-    for a in lost.prefix(20) { out += "  job \(a.jobId) (attempt \(a.attemptId), run \(a.runId))\n" }
+    for a in lost.prefix(20) { out += "  job \(TerminalText.clean(a.jobId)) (attempt \(a.attemptId), run \(a.runId))\n" }
     if lost.count > 20 { out += "  … and \(lost.count - 20) more (gembatch status --db \(db))\n" }
     FileHandle.standardError.write(Data(out.utf8))
   }
@@ -14,15 +14,15 @@ enum RunSummaryPrinter {
   /// Warnings about the job files, once per kind, before anything is sent.
   static func printWarnings(_ w: JobWarnings) {
     var out = ""
-    for line in w.oncePerKind { out += line + "\n" }
+    for line in w.oncePerKind { out += TerminalText.clean(line) + "\n" }
     FileHandle.standardError.write(Data(out.utf8))
   }
 
   static func print(_ r: RunReport, db: String) -> Int32 {
     var out = ""
     if r.ending == .badInput {
-      for w in r.inputWarnings.oncePerKind { out += w + "\n" }
-      for e in r.inputErrors.prefix(50) { out += "\(e)\n" }
+      for w in r.inputWarnings.oncePerKind { out += TerminalText.clean(w) + "\n" }
+      for e in r.inputErrors.prefix(50) { out += TerminalText.clean("\(e)") + "\n" }
       if r.inputErrors.count > 50 { out += "… and \(r.inputErrors.count - 50) more (gembatch validate lists all)\n" }
       out += "\(r.inputErrors.count) invalid job line(s); nothing was sent.\n"
       FileHandle.standardError.write(Data(out.utf8))
@@ -35,7 +35,7 @@ enum RunSummaryPrinter {
     if p.costUSD > 0 { out += String(format: ", $%.6f", p.costUSD) }
     out += "\n"
     if let reason = r.stopReason {
-      out += "stopped: \(reason)\n"
+      out += "stopped: \(TerminalText.clean(reason, limit: 600))\n"
       if let hint = Self.resumeHint(r.ending) { out += hint + "\n" }
     }
     if r.failedTotal > 0 {

@@ -20,7 +20,7 @@ struct StatusCommand: ParsableCommand {
       let store = try Store.openReadOnly(path: db)
       report = try store.statusReport()
     } catch let e as StoreError {
-      FileHandle.standardError.write(Data("gembatch: \(e)\n".utf8))
+      FileHandle.standardError.write(Data("gembatch: \(TerminalText.clean("\(e)", limit: nil))\n".utf8))
       throw ExitCode(ExitStatus.badInput)
     }
     if json {
@@ -35,31 +35,34 @@ struct StatusCommand: ParsableCommand {
   }
 }
 
-/// The text form of a `StatusReport`.
+/// The text form of a `StatusReport`. Every value that came from a server or a job file (ids,
+/// models, reasons) goes through `TerminalText.clean`: escaped control characters, one line,
+/// cut to a readable length (`status --json` and the store keep the full text).
 enum StatusText {
   static func render(_ r: StatusReport) -> String {
-    var s = "store \(r.path)\n"
+    let t = { (x: String) in TerminalText.clean(x) }
+    var s = "store \(t(r.path))\n"
     let c = r.counts
     s += "jobs \(c.total): \(c.succeeded) succeeded, \(c.failed) failed, \(c.pending) pending, \(c.waiting) waiting, \(c.inFlight) in flight\n"
     if !r.models.isEmpty {
       s += "\nper model:\n"
       for m in r.models {
         let k = m.counts
-        s += "  \(m.model): \(k.total) (\(k.succeeded) ok, \(k.failed) failed, \(k.pending + k.waiting + k.inFlight) to go)\n"
+        s += "  \(t(m.model)): \(k.total) (\(k.succeeded) ok, \(k.failed) failed, \(k.pending + k.waiting + k.inFlight) to go)\n"
       }
     }
     if !r.failures.isEmpty {
       s += "\nfailures:\n"
       for f in r.failures {
-        s += "  \(f.count) × \(f.failureClass ?? "failed"): \(f.reason ?? "(no reason)")\n"
+        s += "  \(f.count) × \(t(f.failureClass ?? "failed")): \(t(f.reason ?? "(no reason)"))\n"
       }
     }
     if !r.runs.isEmpty {
       s += "\nruns (newest first):\n"
       for run in r.runs {
         let started = Date(timeIntervalSince1970: run.startedAt).ISO8601Format()
-        s += "  #\(run.id) \(run.status) started \(started), \(run.attempts) attempts"
-        if let reason = run.stopReason { s += ": \(reason)" }
+        s += "  #\(run.id) \(t(run.status)) started \(started), \(run.attempts) attempts"
+        if let reason = run.stopReason { s += ": \(t(reason))" }
         s += "\n"
       }
     }
@@ -69,7 +72,7 @@ enum StatusText {
     if !r.lostAttempts.isEmpty {
       s += "\n\(r.lostAttempts.count) request(s) were in flight at a crash (sent, no stored answer, possibly billed):\n"
       for a in r.lostAttempts.prefix(20) {
-        s += "  job \(a.jobId), run #\(a.runId), attempt \(a.attemptId), sent \(Date(timeIntervalSince1970: a.startedAt).ISO8601Format())\n"
+        s += "  job \(t(a.jobId)), run #\(a.runId), attempt \(a.attemptId), sent \(Date(timeIntervalSince1970: a.startedAt).ISO8601Format())\n"
       }
       if r.lostAttempts.count > 20 { s += "  … and \(r.lostAttempts.count - 20) more (see view in_flight_at_crash)\n" }
     }

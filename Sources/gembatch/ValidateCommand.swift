@@ -33,8 +33,9 @@ struct ValidateCommand: ParsableCommand {
       FileHandle.standardOutput.write(out)
     } else {
       var text = ""
-      for e in report.errors { text += "\(e)\n" }
-      for w in report.warnings { text += "\(w)\n" }
+      // Job files are other people's text: ids and field names are printed cleaned.
+      for e in report.errors { text += TerminalText.clean("\(e)") + "\n" }
+      for w in report.warnings { text += TerminalText.clean("\(w)") + "\n" }
       text += report.summary + "\n"
       FileHandle.standardOutput.write(Data(text.utf8))
     }
@@ -64,9 +65,21 @@ struct JobFileOptions: ParsableArguments {
 
   @Flag(name: .long, help: "Treat warnings (thinking vs maxOutputTokens, unknown model, ignored schema keywords) as errors.")
   var strict = false
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A folder whose files (and schema files) job lines may send, besides each job file's own folder. Repeatable.",
+      valueName: "dir"))
+  var filesRoot: [String] = []
 
   func validate() throws {
     if let maxLineBytes, maxLineBytes <= 0 { throw ValidationError("--max-line-bytes must be positive") }
+    for root in filesRoot {
+      var isDir: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+        throw ValidationError("--files-root \(root) is not a folder")
+      }
+    }
   }
 
   /// Config file first, then flags on top.
@@ -88,6 +101,7 @@ struct JobFileOptions: ParsableArguments {
     if idFromLine { d.idFromLine = true }
     if let maxLineBytes { d.maxLineBytes = maxLineBytes }
     if strict { d.strict = true }
+    d.filesRoots = filesRoot
     return d
   }
 }

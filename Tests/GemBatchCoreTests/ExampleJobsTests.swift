@@ -5,6 +5,9 @@ import Testing
 /// The example job files under `jobs/` are valid; the broken ones under `jobs/bad/` fail as documented.
 @Suite struct ExampleJobsTests {
   static let jobsDir = JobsTestKit.packageRoot.appendingPathComponent("jobs").path
+  /// extraction.jsonl names ../schemas/*.json: outside its folder, so the run must allow that tree.
+  static let defaults = RunDefaults(
+    model: "gemini-2.5-flash", filesRoots: [JobsTestKit.packageRoot.appendingPathComponent("schemas").path])
 
   static var examples: [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: jobsDir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
@@ -21,14 +24,14 @@ import Testing
   @Test(arguments: examples)
   func exampleValidates(_ name: String) {
     // batch-mode lines carry no model: the run gives one.
-    let report = ValidationReport.validate(files: [Self.jobsDir + "/" + name], defaults: RunDefaults(model: "gemini-2.5-flash"))
+    let report = ValidationReport.validate(files: [Self.jobsDir + "/" + name], defaults: Self.defaults)
     #expect(report.errors.isEmpty, "\(report.errors.map(\.description))")
     #expect(report.jobs > 0)
   }
 
   @Test func allExamplesTogetherHaveUniqueIdsAndModels() {
     let report = ValidationReport.validate(
-      files: Self.examples.map { Self.jobsDir + "/" + $0 }, defaults: RunDefaults(model: "gemini-2.5-flash"))
+      files: Self.examples.map { Self.jobsDir + "/" + $0 }, defaults: Self.defaults)
     #expect(report.isValid, "\(report.errors.map(\.description))")
     #expect(report.jobs == 20 + 8 + 4 + 4 + 3 + 5 + 3)
     #expect(report.models.map(\.model).contains("gemini-3-pro-preview"))
@@ -47,7 +50,11 @@ import Testing
   }
 
   @Test func badSchemas() {
-    #expect(codes("schema.jsonl") == [.badSchema, .badSchema, .unreadableSchema, .badSchema])
+    // schema-ok names ../../schemas/person.schema.json: outside the job file's folder, so it is
+    // refused unless that tree is given with --files-root.
+    #expect(codes("schema.jsonl") == [.badSchema, .badSchema, .unreadableSchema, .badSchema, .fileRefused])
+    let root = RunDefaults(filesRoots: [JobsTestKit.packageRoot.appendingPathComponent("schemas").path])
+    #expect(codes("schema.jsonl", root) == [.badSchema, .badSchema, .unreadableSchema, .badSchema])
   }
 
   @Test func badThinking() {

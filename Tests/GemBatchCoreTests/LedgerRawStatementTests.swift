@@ -38,7 +38,7 @@ import Testing
       errorClass: state == .succeeded ? nil : "http", errorCode: nil, apiStatus: state == .failed ? "INVALID_ARGUMENT" : nil,
       errorMessage: state == .failed ? "bad" : nil, quotaId: nil, suggestedDelayMs: state == .waiting ? 1500 : nil,
       latencyMs: 12.5, ttfbMs: 3.25, rawResponse: state == .succeeded ? Data(#"{"candidates":[]}"#.utf8) : (full ? Data() : nil),
-      result: r)
+      rawResponseBytes: state == .failed ? 5_000_000 : nil, result: r)
     if state == .waiting { (f.costUSD, f.totalTokens) = (0.25, 40) }
     return f
   }
@@ -89,7 +89,7 @@ import Testing
           arguments: [
             f.endedAt, f.outcome.rawValue, f.httpStatus, f.errorClass, f.errorCode, f.apiStatus, f.errorMessage,
             f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.costUSD ?? f.result?.costUSD,
-            f.totalTokens ?? f.result?.totalTokens, f.attemptId, f.jobId,
+            f.totalTokens ?? f.result?.totalTokens, f.rawResponseBytes, f.attemptId, f.jobId,
           ])
         try db.execute(
           sql: LedgerWriter.finishJobSQL,

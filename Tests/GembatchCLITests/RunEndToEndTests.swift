@@ -34,9 +34,11 @@ import Testing
     return url
   }
 
+  /// The mock's counters (its key guards `/mock/*` as it guards the API).
   static func stats(port: Int) async throws -> JSONValue {
-    let url = URL(string: "http://127.0.0.1:\(port)/mock/stats?bodies=1")!
-    let (data, _) = try await URLSession.shared.data(from: url)
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mock/stats?bodies=1")!)
+    request.setValue(key, forHTTPHeaderField: "x-goog-api-key")
+    let (data, _) = try await URLSession.shared.data(for: request)
     return try JSONValue.parse(data)
   }
 
@@ -58,7 +60,8 @@ import Testing
         let file = CLI.packageRoot.appendingPathComponent("jobs/\(name)")
         let r = try await CLI.run(
           ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none",
-           "--model", "gemini-2.5-flash"],  // Batch Mode lines name no model: the run gives it
+           "--model", "gemini-2.5-flash",  // Batch Mode lines name no model: the run gives it
+           "--files-root", CLI.packageRoot.appendingPathComponent("schemas").path],  // extraction's ../schemas
           env: Self.env)
         #expect(r.status == 0, "\(name): exit \(r.status)\n\(r.stderr)")
         let jobs = try Self.count(db, "SELECT count(*) FROM jobs")

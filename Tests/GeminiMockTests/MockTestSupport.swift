@@ -81,7 +81,7 @@ struct MockClient: Sendable {
   }
 
   func stats(bodies: Bool = false) async throws -> JSONValue {
-    try await send(.GET, "/mock/stats\(bodies ? "?bodies=1" : "")", key: nil).json
+    try await send(.GET, "/mock/stats\(bodies ? "?bodies=1" : "")").json
   }
 }
 

@@ -97,7 +97,8 @@ struct TokenSplit {
   let tool: Int
   let output: Int
 
-  /// Missing counts are 0; counts that do not add up are clamped at 0, never negative.
+  /// Missing counts are 0; counts that do not add up are clamped at 0, never negative; sums
+  /// saturate (the counts are the server's: no value of theirs may trap).
   init(_ usage: UsageMetadata?) {
     let u = usage ?? UsageMetadata()
     let prompt = max(0, u.promptTokenCount ?? 0)
@@ -105,7 +106,7 @@ struct TokenSplit {
     func modality(_ list: [ModalityTokenCount]?, _ name: String) -> Int {
       guard let list else { return 0 }
       var n = 0
-      for m in list where m.modality?.uppercased() == name { n += max(0, m.tokenCount ?? 0) }
+      for m in list where m.modality?.uppercased() == name { n = UsageMetadata.saturatingAdd(n, max(0, m.tokenCount ?? 0)) }
       return n
     }
     let audioAll = min(prompt, modality(u.promptTokensDetails, "AUDIO"))
@@ -117,7 +118,7 @@ struct TokenSplit {
     self.cachedText = cached - cachedAudio
     self.text = max(0, prompt - cached - audio)
     self.tool = max(0, u.toolUsePromptTokenCount ?? 0)
-    self.output = max(0, u.candidatesTokenCount ?? 0) + max(0, u.thoughtsTokenCount ?? 0)
+    self.output = UsageMetadata.saturatingAdd(max(0, u.candidatesTokenCount ?? 0), max(0, u.thoughtsTokenCount ?? 0))
   }
 }
 

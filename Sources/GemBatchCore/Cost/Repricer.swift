@@ -30,12 +30,14 @@ public struct Repricer: Sendable {
     var s = Summary()
     var after = ""
     let run = runID.map { $0.databaseValue } ?? .null
+    // Stores from before `v3-hostile-bounds` have no such column (reports do not migrate).
+    let flagged = try db.columns(in: "results").contains { $0.name == "usage_invalid" } ? "r.usage_invalid" : "NULL AS usage_invalid"
     while true {
       let rows = try Row.fetchAll(
         db,
         sql: """
           SELECT r.job_id, j.model, r.usage_json, r.prompt_tokens, r.cached_tokens, r.candidates_tokens,
-            r.thoughts_tokens, r.tool_use_prompt_tokens, r.web_search_queries, r.cost_usd
+            r.thoughts_tokens, r.tool_use_prompt_tokens, r.web_search_queries, r.cost_usd, \(flagged)
           FROM results r JOIN jobs j ON j.id = r.job_id
           WHERE r.job_id > ?1 AND (?2 IS NULL OR r.run_id = ?2) ORDER BY r.job_id LIMIT 500
           """, arguments: [after, run])
@@ -47,7 +49,9 @@ public struct Repricer: Sendable {
         s.costBeforeUSD += (row["cost_usd"] as Double?) ?? 0
         let usage = Self.usage(row)
         let queries = (row["web_search_queries"] as String?).flatMap { try? JSONValue.parse($0).arrayValue?.count } ?? 0
-        let c = table.cost(model: row["model"], usage: usage, webSearchQueries: queries, batch: batch)
+        // Usage a server got wrong stays unpriced, whatever the table.
+        let trusted = (row["usage_invalid"] as String?) == nil && usage.problem() == nil
+        let c = trusted ? table.cost(model: row["model"], usage: usage, webSearchQueries: queries, batch: batch) : nil
         if let c { s.priced += 1; s.costAfterUSD += c.totalUSD } else { s.unpriced += 1 }
         try db.execute(
           sql: "UPDATE results SET cost_usd = ?, price_version = ? WHERE job_id = ?",

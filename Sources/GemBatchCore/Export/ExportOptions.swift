@@ -18,11 +18,15 @@ public struct ExportOptions: Sendable, Hashable {
   public var includeFunctionCalls = false
   public var includeGrounding = false
   public var includeRawResponse = false
+  /// CSV cells exactly as stored: no `'` before cells a spreadsheet would run as formulas.
+  public var csvRaw = false
 
   public init(
     format: Format = .jsonl, runID: Int? = nil, flatten: Bool = false, includeThoughts: Bool = false,
-    includeFunctionCalls: Bool = false, includeGrounding: Bool = false, includeRawResponse: Bool = false
+    includeFunctionCalls: Bool = false, includeGrounding: Bool = false, includeRawResponse: Bool = false,
+    csvRaw: Bool = false
   ) {
+    self.csvRaw = csvRaw
     self.format = format
     self.runID = runID
     self.flatten = flatten

@@ -47,7 +47,7 @@ public struct Exporter: Sendable {
       """
     if options.format == .csv {
       let header = csvColumns(flattened: summary.flattenedColumns)
-      try out.write(CSV.record(header))
+      try out.write(CSV.record(header, neutralize: !options.csvRaw))
     }
     let cursor = try Row.fetchCursor(db, sql: sql, arguments: [run])
     while let row = try cursor.next() {
@@ -56,7 +56,7 @@ public struct Exporter: Sendable {
         try out.write(jsonObject(row, flattened: summary.flattenedColumns).serialized() + "\n")
         summary.rows += 1
       case .csv:
-        try out.write(CSV.record(csvFields(row, flattened: summary.flattenedColumns)))
+        try out.write(CSV.record(csvFields(row, flattened: summary.flattenedColumns), neutralize: !options.csvRaw))
         summary.rows += 1
       case .batch:
         if let line = batchLine(row) {

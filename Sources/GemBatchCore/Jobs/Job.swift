@@ -24,6 +24,9 @@ public struct Job: Sendable, Hashable {
   public var usesSearch: Bool
   /// `generationConfig.maxOutputTokens`, when set.
   public var maxOutputTokens: Int?
+  /// Local files sent inline with the request, and their size in bytes (before base64).
+  public var localFiles = 0
+  public var localFileBytes = 0
 
   public init(
     id: String, model: String, seq: Int, sourceFile: String, sourceLine: Int, body: Data, metadata: JSONValue? = nil,

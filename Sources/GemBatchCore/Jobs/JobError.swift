@@ -20,6 +20,9 @@ public struct JobError: Error, Sendable, CustomStringConvertible, Hashable, Coda
     case invalidRequest
     /// A warning, refused because of `--strict`.
     case strictWarning
+    /// A `files` or schema path outside the allowed folders, under /proc, /dev or /sys, or not a
+    /// regular file (FIFO, socket, device): never read, never sent.
+    case fileRefused
   }
 
   public var file: String

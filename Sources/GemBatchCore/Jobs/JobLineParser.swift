@@ -15,6 +15,9 @@ struct JobLineParser {
   private(set) var schemaReads = 0
   private var lastJobFile = ""
   private var lastDir = ""
+  /// Counted while one line is built.
+  private var localFiles = 0
+  private var localFileBytes = 0
 
   struct Failure: Error, Sendable {
     let code: JobError.Code
@@ -29,10 +32,13 @@ struct JobLineParser {
   let knownModels: [String]
   /// The unknown-model warning per model name seen (most files name few models).
   private var modelWarnings: [String: RequestWarning?] = [:]
+  /// Which local paths may be read (the job file's folder, `--files-root`, never /proc…).
+  let gate: LocalFileGate
 
   init(defaults: RunDefaults, knownModels: [String] = KnownModels.names) {
     self.defaults = defaults
     self.knownModels = knownModels
+    self.gate = LocalFileGate(roots: defaults.filesRoots)
   }
 
   static let topLevelFields: Set<String> = [
@@ -88,6 +94,9 @@ struct JobLineParser {
     var maxOutputTokens: Int?
     /// Sendable, but probably not what was meant (`RequestWarnings`).
     var warnings: [RequestWarning] = []
+    /// Local files sent inline, and their size in bytes (before base64).
+    var localFiles = 0
+    var localFileBytes = 0
   }
 
   /// Builds the request for a normalized job object. `jobFile` anchors relative paths.
@@ -99,6 +108,8 @@ struct JobLineParser {
     let dir = lastDir
     var fields = JSONObject()  // request fields before canonical ordering
     var requestModel: String?
+    localFiles = 0
+    localFileBytes = 0
 
     let sources = ["prompt", "contents", "request"].filter { o[$0] != nil }
     if sources.isEmpty { throw Failure(.missingPrompt, "no prompt: give prompt, contents or request") }
@@ -274,7 +285,8 @@ struct JobLineParser {
       model: model, body: data, estimatedInputTokens: TokenEstimator.estimate(bodyJSON: bodyJSON),
       isJSONMode: gc["responseMimeType"]?.stringValue?.lowercased() == "application/json",
       outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"],
-      maxOutputTokens: gc["maxOutputTokens"]?.intValue, warnings: warnings)
+      maxOutputTokens: gc["maxOutputTokens"]?.intValue, warnings: warnings,
+      localFiles: localFiles, localFileBytes: localFileBytes)
   }
 
   private mutating func modelWarning(_ model: String) -> RequestWarning? {
@@ -310,7 +322,17 @@ struct JobLineParser {
     if let cached = schemaCache[path] { return try cached.get() }
     schemaReads += 1
     let result: Result<JSONValue, Failure>
-    if let data = FileManager.default.contents(atPath: path) {
+    var data: Data?
+    switch gate.check(path, jobFolder: dir, what: "\(name) file \(p)") {
+    case .refused(let why):
+      result = .failure(Failure(.fileRefused, why))
+      schemaCache[path] = result
+      return try result.get()
+    case .missing: data = nil
+    case .allowed(let real):
+      if case .data(let d) = LocalFileGate.readRegular(real, limit: defaults.maxLineBytes) { data = d }
+    }
+    if let data {
       if String(validating: data, as: UTF8.self) == nil {
         result = .failure(Failure(.unreadableSchema, "\(name) file \(p) is not UTF-8"))
       } else if let value = try? JSONValue.parse(data) {
@@ -373,23 +395,36 @@ struct JobLineParser {
   }
 
   private mutating func inlineFile(_ full: String, shown: String, index i: Int) throws(Failure) -> (String?, String) {
-    if let hit = fileCache[full] { return hit }
-    guard let attrs = try? FileManager.default.attributesOfItem(atPath: full),
-      (attrs[.type] as? FileAttributeType) != .typeDirectory
-    else { throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)") }
-    let size = (attrs[.size] as? NSNumber)?.intValue ?? 0
-    let encoded = (size + 2) / 3 * 4
-    if encoded > defaults.maxInlineBytes {
+    let real: String
+    switch gate.check(full, jobFolder: lastDir, what: "files[\(i)] \(shown)") {
+    case .refused(let why): throw Failure(.fileRefused, why)
+    case .missing: throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)")
+    case .allowed(let r): real = r
+    }
+    if let hit = fileCache[real] {
+      countLocalFile(bytes: hit.base64.utf8.count / 4 * 3 - hit.base64.utf8.reversed().prefix(2).filter { $0 == 0x3D }.count)
+      return hit
+    }
+    // The base64 form must fit the inline limit: (size + 2) / 3 * 4 ≤ limit.
+    let limit = defaults.maxInlineBytes / 4 * 3
+    let data: Data
+    switch LocalFileGate.readRegular(real, limit: limit) {
+    case .data(let d): data = d
+    case .tooLarge(let size):
       throw Failure(.fileTooLarge, "files[\(i)] \(shown) is \(size / 1_048_576) MB, over the \(defaults.maxInlineBytes / 1_048_576) MB inline limit (base64)")
+    case .failed: throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)")
     }
-    guard let data = FileManager.default.contents(atPath: full) else {
-      throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)")
-    }
+    countLocalFile(bytes: data.count)
     let value = (MimeSniffer.detect(path: full, head: data.prefix(16)), data.base64EncodedString())
     if fileCacheBytes + value.1.utf8.count <= Self.fileCacheLimit {
-      fileCache[full] = value
+      fileCache[real] = value
       fileCacheBytes += value.1.utf8.count
     }
     return value
+  }
+
+  private mutating func countLocalFile(bytes: Int) {
+    localFiles += 1
+    localFileBytes += bytes
   }
 }

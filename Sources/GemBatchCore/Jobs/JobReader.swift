@@ -145,10 +145,12 @@ public struct JobReader {
         throw JobLineParser.Failure(.strictWarning, "\(first) (a warning; refused with --strict)\(more)")
       }
       for w in built.warnings { warnings.add(JobWarning(file: file, line: line, jobId: id, warning: w)) }
-      let job = Job(
+      var job = Job(
         id: id!, model: built.model, seq: jobCount, sourceFile: file, sourceLine: line, body: built.body,
         metadata: built.metadata, estimatedInputTokens: built.estimatedInputTokens, isJSONMode: built.isJSONMode,
         outputSchema: built.outputSchema, usesSearch: built.usesSearch, maxOutputTokens: built.maxOutputTokens)
+      job.localFiles = built.localFiles
+      job.localFileBytes = built.localFileBytes
       jobCount += 1
       return .job(job)
     } catch {

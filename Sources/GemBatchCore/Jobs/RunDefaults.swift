@@ -17,6 +17,9 @@ public struct RunDefaults: Sendable, Hashable {
   public var maxInlineBytes: Int
   /// `--strict`: a line with a warning is an error (nothing is sent).
   public var strict: Bool = false
+  /// Folders besides each job file's own from which `files` and schema paths may be read
+  /// (`--files-root`). Paths are resolved (symlinks followed) before they are compared.
+  public var filesRoots: [String]
 
   public static let defaultMaxLineBytes = 32 * 1024 * 1024
   public static let defaultMaxInlineBytes = 20 * 1024 * 1024
@@ -24,8 +27,9 @@ public struct RunDefaults: Sendable, Hashable {
   public init(
     model: String? = nil, generationConfig: JSONValue? = nil, systemInstruction: JSONValue? = nil,
     idFromLine: Bool = false, maxLineBytes: Int = RunDefaults.defaultMaxLineBytes,
-    maxInlineBytes: Int = RunDefaults.defaultMaxInlineBytes
+    maxInlineBytes: Int = RunDefaults.defaultMaxInlineBytes, filesRoots: [String] = []
   ) {
+    self.filesRoots = filesRoots
     self.model = model
     self.generationConfig = generationConfig
     self.systemInstruction = systemInstruction
@@ -50,9 +54,11 @@ public struct RunDefaults: Sendable, Hashable {
       "maxLineBytes": .number(Double(maxLineBytes)),
       "maxInlineBytes": .number(Double(maxInlineBytes)),
     ]
-    // `strict` only when set, so stores read without it keep their fingerprints.
-    if strict, case .object(var o) = v {
-      o["strict"] = true
+    // `strict` and the roots only when set, so stores read without them keep their fingerprints
+    // (the roots only change which lines are valid).
+    if strict || !filesRoots.isEmpty, case .object(var o) = v {
+      if strict { o["strict"] = true }
+      if !filesRoots.isEmpty { o["filesRoots"] = .array(filesRoots.map { .string($0) }) }
       return SHA256.hex(JSONValue.object(o).serialized(sortedKeys: true).utf8)
     }
     return SHA256.hex(v.serialized(sortedKeys: true).utf8)

@@ -35,6 +35,9 @@ public struct PlanLine: Sendable, Hashable, Codable {
   /// Jobs without maxOutputTokens (the default assumption was used).
   public var jobsWithDefaultMax = 0
   public var searchJobs = 0
+  /// Local files the jobs send inline (a file used by two jobs counts twice) and their bytes.
+  public var localFiles = 0
+  public var localFileBytes = 0
   public var unpricedJobs = 0
   /// Input only, no output, no grounding.
   public var lowUSD: Double = 0
@@ -87,6 +90,8 @@ public struct PlanEstimator: Sendable {
     l.maxOutputTokens += maxOut
     if given == nil { l.jobsWithDefaultMax += 1 }
     if job.usesSearch { l.searchJobs += 1 }
+    l.localFiles += job.localFiles
+    l.localFileBytes += job.localFileBytes
     let b = settings.batch
     if let low = prices.maxCost(model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: 0, batch: b),
       let high = prices.maxCost(
@@ -116,6 +121,8 @@ public struct PlanEstimator: Sendable {
       total.maxOutputTokens += l.maxOutputTokens
       total.jobsWithDefaultMax += l.jobsWithDefaultMax
       total.searchJobs += l.searchJobs
+      total.localFiles += l.localFiles
+      total.localFileBytes += l.localFileBytes
       total.unpricedJobs += l.unpricedJobs
       total.lowUSD += l.lowUSD
       total.highUSD += l.highUSD
@@ -173,8 +180,20 @@ extension Plan {
     if let d = durationSeconds { o += ", about \(Self.duration(d)) (bound by \(durationBoundBy ?? "?"))" }
     o += "\n" + TextReportRenderer.table(rows)
     if total.unpricedJobs > 0 { o += "unpriced: \(total.unpricedJobs) jobs (no price for their model; not in the totals)\n" }
+    if total.localFiles > 0 {
+      o += "local files: \(Fmt.int(total.localFiles)) sent inline, \(Self.bytes(total.localFileBytes)) in all (before base64)\n"
+    } else {
+      o += "local files: none\n"
+    }
     o += "Assumptions:\n" + assumptions.map { "  - " + $0 + "\n" }.joined()
     return o
+  }
+
+  static func bytes(_ n: Int) -> String {
+    if n < 1024 { return "\(n) bytes" }
+    if n < 1 << 20 { return String(format: "%.1f KiB", Double(n) / 1024) }
+    if n < 1 << 30 { return String(format: "%.1f MiB", Double(n) / 1_048_576) }
+    return String(format: "%.2f GiB", Double(n) / 1_073_741_824)
   }
 
   static func duration(_ s: Double) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import GeminiAPI
 
 /// Everything a report shows, computed from the store (see `ReportBuilder`) or built in memory.
 /// The renderers (`text`, `json`, `html`) are pure functions of this value.
@@ -159,11 +160,13 @@ public struct TokenTotals: Sendable, Codable, Hashable {
     self.thoughts = thoughts
     self.toolUse = toolUse
   }
-  public var total: Int { prompt + candidates + thoughts + toolUse }
+  /// Saturating, like `+`: stored counts come from servers (and from stores older than usage checks).
+  public var total: Int { [candidates, thoughts, toolUse].reduce(prompt, UsageMetadata.saturatingAdd) }
   public static func + (a: TokenTotals, b: TokenTotals) -> TokenTotals {
-    TokenTotals(
-      prompt: a.prompt + b.prompt, cached: a.cached + b.cached, candidates: a.candidates + b.candidates,
-      thoughts: a.thoughts + b.thoughts, toolUse: a.toolUse + b.toolUse)
+    let add = UsageMetadata.saturatingAdd
+    return TokenTotals(
+      prompt: add(a.prompt, b.prompt), cached: add(a.cached, b.cached), candidates: add(a.candidates, b.candidates),
+      thoughts: add(a.thoughts, b.thoughts), toolUse: add(a.toolUse, b.toolUse))
   }
 }
 

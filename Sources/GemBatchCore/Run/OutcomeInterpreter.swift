@@ -13,8 +13,9 @@ public struct AttemptSummary: Sendable {
     case cancelled
     /// The endpoint refused the key (401, 403, API_KEY_INVALID): the run stops, the job stays pending.
     case authFailed(message: String)
-    /// The server asked for a delay past the cap: the job waits in the store until `until` (unix s).
-    case parked(until: Double, delay: Duration)
+    /// The server asked for a delay past `--max-retry-delay`: the job waits in the store until
+    /// `until` (unix s) and the run stops, resumable; `reason` names the delay and the time.
+    case parked(until: Double, delay: Duration, reason: String)
     /// The answer was unusable and a repair is due: send this job (a re-ask or a larger
     /// maxOutputTokens) next. The attempt's tokens and cost still count.
     case resend(DispatchJob)
@@ -36,6 +37,8 @@ public struct AttemptSummary: Sendable {
   public var transportFailure: String?
   /// For a final failure: what identifies "the same error" (status, API status, message).
   public var failureSignature: String?
+  /// Set when the answer's usage was not trusted (and left unpriced, its tokens not counted).
+  public var usageInvalid: String?
 }
 
 /// Turns an `Exchange` into the ledger record and the scheduler's summary. Pure: the retry draw
@@ -50,17 +53,22 @@ public struct OutcomeInterpreter: Sendable {
   public var repair: RepairPolicy
   /// A model's output token limit, the cap of `--grow-max-tokens`.
   public var outputLimit: @Sendable (String) -> Int
+  /// The largest count a model's usage may claim (model → limit); above it the usage is invalid.
+  /// A catalog that knows a model's context window can lower the generous fixed default.
+  public var usageLimit: @Sendable (String) -> Int
 
   public init(
     policy: RetryPolicy, price: @escaping @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? = { _, _, _ in nil },
     localRepair: Bool = true, repair: RepairPolicy = RepairPolicy(),
-    outputLimit: @escaping @Sendable (String) -> Int = { _ in 65_536 }
+    outputLimit: @escaping @Sendable (String) -> Int = { _ in 65_536 },
+    usageLimit: @escaping @Sendable (String) -> Int = { _ in UsageMetadata.countLimit }
   ) {
     self.policy = policy
     self.price = price
     self.localRepair = localRepair && repair.repairsEnabled
     self.repair = repair
     self.outputLimit = outputLimit
+    self.usageLimit = usageLimit
   }
 
   public func interpret(
@@ -72,7 +80,7 @@ public struct OutcomeInterpreter: Sendable {
       attemptId: attemptId, jobId: job.id, runId: runId, endedAt: now, outcome: .succeeded, jobState: .succeeded,
       notBefore: nil, failureClass: nil, failureReason: nil, httpStatus: ex.httpStatus, errorClass: nil, errorCode: nil,
       apiStatus: nil, errorMessage: nil, quotaId: nil, suggestedDelayMs: nil, latencyMs: latencyMs, ttfbMs: ttfbMs,
-      rawResponse: ex.rawBody, result: nil)
+      rawResponse: ex.rawBody, rawResponseBytes: ex.bodyBytes, result: nil)
     var summary = AttemptSummary(
       kind: .succeeded, jobId: job.id, model: job.model, httpStatus: ex.httpStatus, rateLimited: false,
       serverDelay: nil, estimatedTokens: job.estimatedInputTokens, promptTokens: nil, totalTokens: nil, costUSD: nil, latency: ex.latency)
@@ -82,13 +90,19 @@ public struct OutcomeInterpreter: Sendable {
       finish.errorCode = error.code.rawValue
       finish.apiStatus = error.apiStatus
       finish.errorMessage = error.detail
-      finish.suggestedDelayMs = error.suggestedDelay.map { Int($0.milliseconds.rounded()) }
+      finish.suggestedDelayMs = error.suggestedDelay.map { Self.clampedInt($0.milliseconds) }
       summary.serverDelay = error.suggestedDelay
       if error.code == .cancelled {
         finish.outcome = .lost
         finish.jobState = .pending
         finish.errorClass = "cancelled"
         summary.kind = .cancelled
+        // Sent, outcome unknown: it counts, so the last allowed attempt is not followed by another.
+        if case .fail(let failureClass)? = policy.afterLostAttempt(attempt: attemptNo) {
+          finish.jobState = .failed
+          finish.failureClass = failureClass
+          finish.failureReason = Self.lostReason(attempts: attemptNo)
+        }
         return (finish, summary)
       }
       if error.code == .connect {
@@ -125,6 +139,15 @@ public struct OutcomeInterpreter: Sendable {
         finish.outcome = .retry
         finish.jobState = .pending
         summary.kind = .stopRun(quotaId: quotaId, message: error.detail)
+      case .park(let after):
+        let until = now + after.seconds
+        let reason =
+          "the server asked job \(job.id) to wait \(DelayText.format(after)), more than --max-retry-delay "
+          + "\(DelayText.format(policy.maxServerDelay)); it is parked and may be tried again after \(DelayText.date(until))"
+        finish.outcome = .retry
+        finish.jobState = .waiting
+        finish.notBefore = until
+        summary.kind = .parked(until: until, delay: after, reason: reason)
       }
       return (finish, summary)
 
@@ -133,6 +156,7 @@ public struct OutcomeInterpreter: Sendable {
       summary.promptTokens = record.promptTokens
       summary.totalTokens = record.totalTokens
       summary.costUSD = record.costUSD
+      summary.usageInvalid = record.usageInvalid
       finish.result = record
       // A 200 can still be a failure: a blocked prompt, a withheld candidate, unusable JSON.
       if let block = response.blockReason {
@@ -278,7 +302,12 @@ public struct OutcomeInterpreter: Sendable {
     }
     let queries = c?.groundingMetadata?.webSearchQueries ?? []
     if !queries.isEmpty { rec.webSearchQueriesJSON = JSONValue.array(queries.map(JSONValue.string)).serialized() }
-    if let u {
+    if let u, let problem = u.problem(limit: usageLimit(job.model)) {
+      // Kept as the server sent it, never summed or priced: one absurd count must not become a
+      // run cost of trillions or trap the arithmetic of totals.
+      rec.usageJSON = u.compactJSON
+      rec.usageInvalid = problem
+    } else if let u {
       rec.promptTokens = u.promptTokenCount
       rec.cachedTokens = u.cachedContentTokenCount
       rec.candidatesTokens = u.candidatesTokenCount
@@ -301,6 +330,20 @@ public struct OutcomeInterpreter: Sendable {
     rec.latencyMs = ex.latency.milliseconds
     rec.ttfbMs = ex.timeToFirstByte?.milliseconds
     return rec
+  }
+}
+
+extension OutcomeInterpreter {
+  static func lostReason(attempts: Int) -> String {
+    "\(attempts) attempt(s) used; the last was sent but its outcome is unknown (lost in flight, possibly billed)"
+  }
+
+  /// A Double as an Int, clamped to Int's range (a server's delay must never trap a conversion).
+  static func clampedInt(_ d: Double) -> Int {
+    guard d.isFinite else { return d > 0 ? Int.max : 0 }
+    if d >= 9.2e18 { return Int.max }
+    if d <= -9.2e18 { return Int.min }
+    return Int(d.rounded())
   }
 }
 

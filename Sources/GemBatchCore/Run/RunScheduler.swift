@@ -118,10 +118,6 @@ public struct RunScheduler: Sendable {
   private var sameError: [String: SameErrorTrack] = [:]
   /// Models held after one permanent error over and over, with the error.
   private var held: [String: String] = [:]
-  /// Jobs set aside this run because the server asked for a delay past the cap.
-  private var setAside = 0
-  private var setAsideUntil: Double?
-  private var setAsideDelay: Duration?
 
   private struct SameErrorTrack {
     var finals = 0
@@ -346,13 +342,11 @@ public struct RunScheduler: Sendable {
       )
     case .authFailed(let message):
       stop(.authFailed, "\(settings.endpointHost) refused the API key: \(message); no job was marked failed")
-    case .parked(let until, let delay):
-      setAside += 1
+    case .parked(_, _, let why):
+      // Waiting the server's delay out would hold the run for longer than anyone asked: the
+      // job stays in the store until then, and the run stops, resumable.
       progress.parked += 1
-      if setAsideUntil.map({ until > $0 }) ?? true {
-        setAsideUntil = until
-        setAsideDelay = delay
-      }
+      stop(.parked, why)
     case .resend(let next):
       progress.repairs += 1
       retryQueue.push(next, due: t)
@@ -405,31 +399,11 @@ public struct RunScheduler: Sendable {
         reason = held.keys.sorted().map { model in
           "\(model): the first \(settings.sameErrorLimit ?? 0) answers were all the same error (\(held[model]!)); its other jobs are held, still pending"
         }.joined(separator: "; ") + ". Fix the requests and run again, or pass --no-fail-fast"
-      } else if setAside > 0, let until = setAsideUntil {
-        ending = .parked
-        let delay = setAsideDelay.map { Self.describe($0) } ?? "a long time"
-        reason =
-          "\(setAside) job(s) parked: the server asked to wait \(delay), past --max-retry-delay; they may be tried again after \(Self.isoDate(until))"
       }
     }
     progress.elapsed = now
     progress.inFlight = 0
     progress.stopping = stopping
-  }
-
-  static func describe(_ d: Duration) -> String {
-    let s = d.seconds
-    if s >= 86_400 { return String(format: "%.1f days", s / 86_400) }
-    if s >= 3_600 { return String(format: "%.1f h", s / 3_600) }
-    if s >= 60 { return String(format: "%.0f min", s / 60) }
-    return String(format: "%.0f s", s)
-  }
-
-  static func isoDate(_ unix: Double) -> String {
-    guard unix.isFinite, abs(unix) < 1e11 else { return "a date too far to name" }
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: Date(timeIntervalSince1970: unix.rounded()))
   }
 }
 

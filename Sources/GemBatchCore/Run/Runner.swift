@@ -53,7 +53,8 @@ public struct Runner: Sendable {
     let checkpointer = try BackgroundCheckpointer.start(store)
     defer { checkpointer?.stop() }
     // Attempts left open by a process that died: sent, outcome unknown, possibly billed.
-    let lost = try store.recoverLostAttempts()
+    // A lost attempt counts toward --max-attempts: a job that keeps dying in flight ends failed.
+    let lost = try store.recoverLostAttempts(maxAttempts: configuration.retry.maxAttempts)
     if !lost.isEmpty { onLostAttempts?(lost) }
     let runId = try store.beginRun(
       RunStart(endpoint: configuration.endpoint, files: configuration.files, optionsJSON: configuration.optionsJSON,

@@ -58,8 +58,11 @@ public struct AttemptFinish: Sendable {
   public var suggestedDelayMs: Int?
   public var latencyMs: Double?
   public var ttfbMs: Double?
-  /// Body bytes or SSE transcript, exactly as received.
+  /// Body bytes or SSE transcript, exactly as received (for a failed or oversized body, a
+  /// prefix of it: see `rawResponseBytes`).
   public var rawResponse: Data?
+  /// The body's full length when `rawResponse` holds only a prefix of it; nil when whole.
+  public var rawResponseBytes: Int?
   /// Written (INSERT OR REPLACE into `results`) in the same transaction.
   public var result: ResultRecord?
   /// This attempt's own cost and tokens (`attempts.cost_usd`, `total_tokens`) when it is not
@@ -72,8 +75,9 @@ public struct AttemptFinish: Sendable {
     notBefore: Double? = nil, failureClass: String? = nil, failureReason: String? = nil, httpStatus: Int? = nil,
     errorClass: String? = nil, errorCode: String? = nil, apiStatus: String? = nil, errorMessage: String? = nil,
     quotaId: String? = nil, suggestedDelayMs: Int? = nil, latencyMs: Double? = nil, ttfbMs: Double? = nil,
-    rawResponse: Data? = nil, result: ResultRecord? = nil
+    rawResponse: Data? = nil, rawResponseBytes: Int? = nil, result: ResultRecord? = nil
   ) {
+    self.rawResponseBytes = rawResponseBytes
     self.attemptId = attemptId
     self.jobId = jobId
     self.runId = runId
@@ -126,6 +130,9 @@ public struct ResultRecord: Sendable, Hashable {
   public var toolUsePromptTokens: Int?
   public var totalTokens: Int?
   public var usageJSON: String?
+  /// Why the usage was not trusted (a negative, absurd or unreadable count): the result is then
+  /// unpriced, its token columns are nil and `usageJSON` keeps what the server said.
+  public var usageInvalid: String?
   public var costUSD: Double?
   public var priceVersion: String?
   public var latencyMs: Double?

@@ -288,7 +288,7 @@ public final class LedgerWriter: Sendable {
   static let finishAttemptSQL = """
     UPDATE attempts SET ended_at = ?, outcome = ?, http_status = ?, error_class = ?, error_code = ?,
                         api_status = ?, error_message = ?, quota_id = ?, suggested_delay_ms = ?,
-                        latency_ms = ?, ttfb_ms = ?, raw_response = ?, cost_usd = ?, total_tokens = ?
+                        latency_ms = ?, ttfb_ms = ?, raw_response = ?, cost_usd = ?, total_tokens = ?, raw_response_bytes = ?
     WHERE id = ? AND job_id = ?
     """
   static let finishJobSQL = """
@@ -360,6 +360,7 @@ public final class LedgerWriter: Sendable {
       attempt.bind(f.rawResponse)
       attempt.bind(f.costUSD ?? f.result?.costUSD)
       attempt.bind(f.totalTokens ?? f.result?.totalTokens)
+      attempt.bind(f.rawResponseBytes)
       attempt.bind(f.attemptId)
       attempt.bind(f.jobId)
       try attempt.run()
@@ -410,6 +411,10 @@ public final class LedgerWriter: Sendable {
         result.bind(reason)
         result.bind(r.originalAnswerText)
         try result.run()
+        if let why = r.usageInvalid {
+          // Rare (a server sent counts nobody can bill), so its own statement keeps the hot insert as is.
+          try db.execute(sql: "UPDATE results SET usage_invalid = ? WHERE job_id = ?", arguments: [why, r.jobId])
+        }
       }
       return f.attemptId
     }

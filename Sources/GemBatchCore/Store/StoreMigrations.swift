@@ -11,10 +11,13 @@ enum StoreMigrations {
     m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
     m.registerMigration("v3-lead-job-facts", foreignKeyChecks: .immediate, migrate: v3JobFacts)
     m.registerMigration("v3-struct-obtained", foreignKeyChecks: .immediate, migrate: v3StructObtained)
+    m.registerMigration("v3-hostile-bounds", foreignKeyChecks: .immediate, migrate: v3HostileBounds)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-lead-job-facts", "v3-struct-obtained"]
+  static let knownIdentifiers: Set<String> = [
+    "v1", "v2-run-files", "v3-lead-job-facts", "v3-struct-obtained", "v3-hostile-bounds",
+  ]
 
   /// What a job already knows of itself, kept beside its body so that nothing re-parses a
   /// (possibly base64-heavy) request to find it again: its output schema and dialect, whether it
@@ -234,6 +237,18 @@ enum StoreMigrations {
         ALTER TABLE attempts ADD COLUMN purpose TEXT;
         ALTER TABLE attempts ADD COLUMN cost_usd REAL;
         ALTER TABLE attempts ADD COLUMN total_tokens INTEGER;
+        """)
+  }
+
+  /// What a hostile server can no longer hide: `results.usage_invalid` says why a result's usage
+  /// was not trusted (negative, absurd or unreadable counts; the result is then unpriced and its
+  /// token columns are NULL, the raw usage stays in `usage_json` and the raw body), and
+  /// `attempts.raw_response_bytes` is the body's full length when only a prefix was kept.
+  static func v3HostileBounds(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN usage_invalid TEXT;
+        ALTER TABLE attempts ADD COLUMN raw_response_bytes INTEGER;
         """)
   }
 }

@@ -7,7 +7,11 @@ public struct Exchange: Sendable {
   /// HTTP status, nil when no answer arrived (connect error, timeout before headers).
   public var httpStatus: Int?
   /// The raw body bytes, or for a stream the raw SSE transcript as received (possibly partial).
+  /// A failed or oversized body is cut to a prefix: see `bodyBytes`. The key is redacted.
   public var rawBody: Data
+  /// The body's full length (as far as it is known: the content-length, else the bytes that
+  /// arrived before reading stopped) when `rawBody` holds only a prefix; nil when it is whole.
+  public var bodyBytes: Int?
   /// The decoded (for streams: assembled) response, or why there is none.
   public var result: Result<GenerateContentResponse, GeminiError>
   /// `Retry-After` in seconds, when the server sent it.
@@ -22,10 +26,12 @@ public struct Exchange: Sendable {
 
   public init(
     httpStatus: Int?, rawBody: Data, result: Result<GenerateContentResponse, GeminiError>, retryAfter: Duration? = nil,
-    latency: Duration, timeToFirstByte: Duration? = nil, streamed: Bool = false, eventCount: Int = 0
+    latency: Duration, timeToFirstByte: Duration? = nil, streamed: Bool = false, eventCount: Int = 0,
+    bodyBytes: Int? = nil
   ) {
     self.httpStatus = httpStatus
     self.rawBody = rawBody
+    self.bodyBytes = bodyBytes
     self.result = result
     self.retryAfter = retryAfter
     self.latency = latency

@@ -51,8 +51,7 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
-      ],
-      resources: [.copy("Resources/prices.json")]
+      ]
     ),
     .executableTarget(
       name: "gembatch",

@@ -58,3 +58,22 @@ public final class CatalogNotices: Sendable {
   /// Every notice so far, in order.
   public var all: [CatalogNotice] { state.withLock { $0.list } }
 }
+
+extension CatalogFinding {
+  /// A warning as a notice: one per model and kind (and feature).
+  public func notice(model: String) -> CatalogNotice? {
+    let kind: CatalogNotice.Kind
+    switch self.kind {
+    case .thinking: return nil
+    case .thinkingNotChecked: kind = .thinkingNotChecked
+    case .unknownModel: kind = .unknownModel
+    case .shutDown: kind = .shutDown
+    case .deprecated: kind = .deprecated
+    case .routed: kind = .routed
+    case .imageOutput: kind = .imageOutput
+    case .inputTooLong: kind = .inputTooLong
+    case .featureMissing: kind = .featureMissing
+    }
+    return CatalogNotice(kind: kind, model: model, message: message, detail: self.kind == .featureMissing ? message : "")
+  }
+}

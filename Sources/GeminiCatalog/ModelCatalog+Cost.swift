@@ -145,8 +145,8 @@ extension ModelCatalog {
       mapsPrompts: maps ? 1 : 0, images: imageOutput ? 1 : 0)
   }
 
-  /// The exact (`Decimal`) price of an answer at `t`.
-  func breakdown(_ t: PriceTarget, _ r: PriceRequest) -> PriceQuote {
+  /// The exact (`Decimal`) price of an answer at a target already found with `priceTarget`.
+  public func breakdown(_ t: PriceTarget, _ r: PriceRequest) -> PriceQuote {
     let row = t.row
     guard let tp = tierPricing(r.tier, row: row) else {
       return .unpriced(

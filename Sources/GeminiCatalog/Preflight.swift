@@ -25,8 +25,13 @@ extension ModelCatalog {
   /// The thinking rule's problems for `model` (errors stop the job). An unknown model, or one
   /// whose rule the catalog does not know, passes with a warning.
   public func checkThinking(model: String, config: ThinkingConfig?) -> [CatalogFinding] {
+    checkThinking(model: model, entry: entry(model), config: config)
+  }
+
+  /// `checkThinking(model:config:)` for an entry already resolved (nil: unknown).
+  public func checkThinking(model: String, entry: ModelEntry?, config: ThinkingConfig?) -> [CatalogFinding] {
     guard let config, config.thinkingBudget != nil || config.thinkingLevel != nil else { return [] }
-    guard let entry = entry(model) else {
+    guard let entry else {
       if let level = config.thinkingLevel, !ThinkingRule.allLevels.contains(level.uppercased()) {
         return [
           CatalogFinding(
@@ -56,9 +61,15 @@ extension ModelCatalog {
   /// unknown, shut down, deprecated or routed; images asked of a model without them; a prompt
   /// estimate above the input limit; a feature the model lacks). Warnings never stop a job.
   public func preflight(model: String, facts: RequestFacts, date: CalendarDay) -> [CatalogFinding] {
-    var out = checkThinking(model: model, config: facts.thinking)
+    preflight(model: model, entry: entry(model), facts: facts, date: date)
+  }
+
+  /// `preflight(model:facts:date:)` for an entry already resolved (nil: unknown), so a reader
+  /// of a million lines on one model resolves its name once.
+  public func preflight(model: String, entry: ModelEntry?, facts: RequestFacts, date: CalendarDay) -> [CatalogFinding] {
+    var out = checkThinking(model: model, entry: entry, config: facts.thinking)
     func warn(_ kind: CatalogFinding.Kind, _ m: String) { out.append(CatalogFinding(severity: .warning, kind: kind, message: m)) }
-    guard let entry = entry(model) else {
+    guard let entry else {
       if !out.contains(where: { $0.kind == .thinkingNotChecked }) {
         warn(.unknownModel, "model \(model) is not in the model catalog: its rules are not checked and its results are unpriced (add it with --models FILE)")
       } else {

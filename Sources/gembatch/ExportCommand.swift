@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import GemBatchCore
+import GeminiCatalog
 
 extension ExportOptions.Format: ExpressibleByArgument {}
 
@@ -36,7 +37,7 @@ enum CommandFailure {
     do { return try body() } catch let e as ReportError {
       printError("gembatch: \(e.description)")
       throw ExitCode(e.code == .writeFailed ? ExitStatus.someFailed : ExitStatus.badInput)
-    } catch let e as PriceTableError {
+    } catch let e as CatalogError {
       printError("gembatch: \(e.description)")
       throw ExitCode(ExitStatus.badInput)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GemBatchCore
 import GeminiAPI
+import GeminiCatalog
 import GeminiMock
 import Logging
 
@@ -28,7 +29,9 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(help: "Run jobs that failed for good in an earlier run again.") var retryFailed = false
   @Option(help: "Seconds that requests in flight may take to finish after an interrupt.") var grace: Double = 30
   @Option(help: "Stop taking new jobs before spend (done + in flight) would cross this many USD.") var budget: Double?
-  @Option(help: "A price table that overrides or extends the bundled one.") var prices: String?
+  @Option(help: "An old-form price file ({\"version\", \"models\": {name: price}}), folded into the model catalog.")
+  var prices: String?
+  @Option(help: "Send requests that name no serviceTier at this tier: flex, standard or priority.") var tier: String?
   @Option(help: "Per-request timeout in seconds.") var timeout: Double = 600
   @Option(help: "Progress display: auto, tty, log, json or none.") var progress: ProgressMode = .auto
   @Option(help: "Seed for the retry jitter (reproducible runs).") var seed: UInt64?
@@ -41,6 +44,9 @@ struct RunCommand: AsyncParsableCommand {
     if let m = maxAttempts, m < 1 { throw ValidationError("--max-attempts must be at least 1") }
     if let b = budget, b <= 0 { throw ValidationError("--budget must be positive") }
     if grace < 0 { throw ValidationError("--grace must be 0 or more") }
+    if let tier, ServiceTier(wire: tier) == nil {
+      throw ValidationError("--tier must be flex, standard or priority, not \(tier)")
+    }
   }
 
   func run() async throws {
@@ -49,13 +55,18 @@ struct RunCommand: AsyncParsableCommand {
     let resolved = try endpointOptions.resolve()
     let defaults: RunDefaults
     let configFile: RunConfigFile?
+    let catalog: ModelCatalog
     do {
-      defaults = try jobOptions.defaults()
+      // Warnings about models (shut down, routed, unknown, unpriced) are said once each, as they come.
+      let notices = CatalogNotices { n in FileHandle.standardError.write(Data("gembatch: warning: \(n.message)\n".utf8)) }
+      catalog = try jobOptions.catalog(prices: prices, notices: notices)
+      defaults = try jobOptions.defaults(catalog: catalog)
       configFile = try jobOptions.config.map { try RunConfigFile.load(path: $0) }
     } catch {
       FileHandle.standardError.write(Data("gembatch: \(error)\n".utf8))
       throw ExitCode(ExitStatus.badInput)
     }
+    let runTier = tier.flatMap(ServiceTier.init(wire:)).map(\.rawValue)
 
     let store: Store
     do { store = try Store.open(path: db) } catch {
@@ -67,14 +78,15 @@ struct RunCommand: AsyncParsableCommand {
     for (model, l) in configFile?.limits ?? [:] {
       limits.perModel[model] = .init(rpm: l.rpm.map(Double.init), tpm: l.tpm.map(Double.init))
     }
-    let pricing = try Pricing(overrides: prices)
+    let pricing = Pricing(catalog: catalog)
     let conc = concurrency ?? configFile?.concurrency ?? 64
     let policy = RetryPolicy(maxAttempts: maxAttempts ?? configFile?.maxAttempts ?? 6)
     let options = JSONValue.object(JSONObject([
       ("concurrency", .number(Double(conc))), ("rpm", rpm.map(JSONValue.number) ?? .null),
       ("tpm", tpm.map(JSONValue.number) ?? .null), ("maxAttempts", .number(Double(policy.maxAttempts))),
       ("stream", .bool(stream)), ("retryFailed", .bool(retryFailed)), ("budget", budget.map(JSONValue.number) ?? .null),
-      ("endpoint", .string(endpointOptions.endpoint ?? "auto")),
+      ("endpoint", .string(endpointOptions.endpoint ?? "auto")), ("tier", runTier.map(JSONValue.string) ?? .null),
+      ("catalog", .string(catalog.version)),
     ]))
 
     let limitsFinal = limits
@@ -87,14 +99,18 @@ struct RunCommand: AsyncParsableCommand {
         files: files, defaults: defaults, concurrency: conc, limits: limitsFinal, retry: policy, stream: stream,
         retryFailed: retryFailed, grace: .milliseconds(Int64(grace * 1000)), budgetUSD: budget,
         endpoint: endpoint.baseURL, optionsJSON: options.serialized(), seed: seed)
+      var tiered = config
+      tiered.serviceTier = runTier
       return try await GeminiClient.withGeminiClient(
         endpoint: endpoint,
         timeouts: .init(total: .milliseconds(Int64(timeout * 1000))),
         maxConnections: conc, logger: log
       ) { client in
+        var interpreter = OutcomeInterpreter(policy: policy, price: pricing.priceFunction)
+        interpreter.defaultTier = runTier
+        let transport: any Transport = runTier.map { TieredTransport(base: client, tier: $0) } ?? client
         let runner = Runner(
-          store: store, transport: client, configuration: config,
-          interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction),
+          store: store, transport: transport, configuration: tiered, interpreter: interpreter,
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)
         let report = try await runner.run(
           interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },
@@ -115,6 +131,7 @@ struct RunCommand: AsyncParsableCommand {
     case .mock:
       var mockConfig = MockConfiguration()
       mockConfig.apiKey = "mock-key"
+      mockConfig.catalog = catalog
       report = try await GeminiMockServer.withServer(mockConfig, logger: log) { port in
         FileHandle.standardError.write(Data("gembatch: dry run against the built-in mock at http://127.0.0.1:\(port)\n".utf8))
         return try await body(Endpoint(name: "mock", baseURL: "http://127.0.0.1:\(port)", apiKey: "mock-key"))

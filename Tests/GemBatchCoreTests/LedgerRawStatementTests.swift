@@ -101,7 +101,9 @@ import Testing
               r.jsonOutput, r.jsonStatus, r.jsonError, r.functionCallsJSON, r.groundingSourcesJSON,
               r.webSearchQueriesJSON, r.finishReason, r.finishMessage, r.blockReason, r.truncated, r.promptTokens,
               r.cachedTokens, r.candidatesTokens, r.thoughtsTokens, r.toolUsePromptTokens, r.totalTokens, r.usageJSON,
-              r.costUSD, r.priceVersion, r.latencyMs, r.ttfbMs, r.createdAt,
+              r.costUSD, r.priceVersion, r.latencyMs, r.ttfbMs, r.createdAt, r.servedModel, r.serviceTier, r.mediaJSON,
+              r.mapsSourcesJSON, r.safetyRatingsJSON, r.blockCategory, r.citationsJSON, r.groundingSupportsJSON,
+              r.candidatesJSON,
             ])
         }
       }

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// Turns one job line (a parsed JSON object) into a `Job`: checks every field, resolves files and
 /// schema paths relative to the job file, applies the run defaults and builds the canonical body.
@@ -25,7 +26,15 @@ struct JobLineParser {
     }
   }
 
-  init(defaults: RunDefaults) { self.defaults = defaults }
+  /// The day the catalog is read on (shutdowns), fixed for the reader's life.
+  let checkDate: CalendarDay
+  /// Catalog entries by model name as written, resolved once.
+  private var entries: [String: ModelEntry?] = [:]
+
+  init(defaults: RunDefaults) {
+    self.defaults = defaults
+    checkDate = defaults.checkDate ?? .today
+  }
 
   static let topLevelFields: Set<String> = [
     "id", "key", "model", "prompt", "contents", "request", "systemInstruction", "files", "generationConfig",
@@ -77,6 +86,8 @@ struct JobLineParser {
     var outputSchema: OutputSchema?
     var usesSearch: Bool
     var metadata: JSONValue?
+    /// The catalog's warnings for this request (reported once per model by the reader).
+    var warnings: [CatalogFinding] = []
   }
 
   /// Builds the request for a normalized job object. `jobFile` anchors relative paths.
@@ -166,7 +177,13 @@ struct JobLineParser {
       throw Failure(.badField, "safetySettings must be an array of {category, threshold}")
     }
     if let c = fields["cachedContent"], c.stringValue == nil { throw Failure(.badField, "cachedContent must be a string") }
-    if let c = fields["serviceTier"], c.stringValue == nil { throw Failure(.badField, "serviceTier must be a string") }
+    if let c = fields["serviceTier"] {
+      guard let t = c.stringValue else { throw Failure(.badField, "serviceTier must be a string") }
+      guard let tier = ServiceTier(wire: t) else {
+        throw Failure(.badField, "serviceTier must be flex, standard or priority, not \(t)")
+      }
+      fields["serviceTier"] = .string(tier.rawValue)
+    }
     if let s = fields["systemInstruction"], s.objectValue?["parts"]?.arrayValue == nil {
       throw Failure(.badField, "systemInstruction must be text or a Content with parts")
     }
@@ -219,6 +236,7 @@ struct JobLineParser {
       }
     }
     if let m = gc["responseMimeType"], m.stringValue == nil { throw Failure(.badField, "responseMimeType must be a string") }
+    var thinking: ThinkingConfig?
     if let t = gc["thinkingConfig"] {
       guard case .object(let tc) = t else { throw Failure(.badField, "thinkingConfig must be an object") }
       var cfg = ThinkingConfig()
@@ -233,8 +251,14 @@ struct JobLineParser {
       if let i = tc["includeThoughts"], i.boolValue == nil {
         throw Failure(.thinkingConfig, "includeThoughts must be true or false")
       }
-      let errors = ThinkingRules.check(model: model, config: cfg).filter { $0.severity == .error }
-      if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
+      thinking = cfg
+    }
+    var modalities: [String] = []
+    if let m = gc["responseModalities"] {
+      guard let list = m.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+        throw Failure(.badField, "responseModalities must be an array of TEXT, IMAGE or AUDIO")
+      }
+      modalities = list.compactMap { $0.stringValue?.uppercased() }
     }
     if !gc.isEmpty { fields["generationConfig"] = .object(gc) } else { fields["generationConfig"] = nil }
 
@@ -251,14 +275,40 @@ struct JobLineParser {
       }
       throw Failure(.badField, "the request is \(mb) MB, over the \(limit) MB request limit")
     }
-    let usesSearch = (fields["tools"]?.arrayValue ?? []).contains {
-      $0["googleSearch"] != nil || $0["google_search"] != nil || $0["googleSearchRetrieval"] != nil
-        || $0["google_search_retrieval"] != nil
+    let tools = fields["tools"]?.arrayValue ?? []
+    func tool(_ names: String...) -> Bool { tools.contains { t in names.contains { t[$0] != nil } } }
+    let usesSearch = tool("googleSearch", "google_search", "googleSearchRetrieval", "google_search_retrieval")
+    let estimate = TokenEstimator.estimate(bodyJSON: bodyJSON)
+
+    // The catalog's rules: thinking errors stop the job; the rest are warnings.
+    var uses = Set<Feature>()
+    if usesSearch { uses.insert(.search) }
+    if tool("googleMaps", "google_maps") { uses.insert(.maps) }
+    if tool("codeExecution", "code_execution") { uses.insert(.codeExecution) }
+    if tool("urlContext", "url_context") { uses.insert(.urlContext) }
+    if tool("functionDeclarations", "function_declarations") { uses.insert(.functionCalling) }
+    if outputSchema != nil { uses.insert(.structuredOutput) }
+    if fields["cachedContent"] != nil { uses.insert(.caching) }
+    switch fields["serviceTier"]?.stringValue {
+    case "flex"?: uses.insert(.flex)
+    case "priority"?: uses.insert(.priority)
+    default: break
     }
+    let facts = RequestFacts(thinking: thinking, responseModalities: modalities, estimatedInputTokens: estimate, uses: uses)
+    let entry: ModelEntry?
+    if let hit = entries[model] {
+      entry = hit
+    } else {
+      entry = defaults.catalog.entry(model)
+      if entries.count < 1024 { entries[model] = entry }
+    }
+    let findings = defaults.catalog.preflight(model: model, entry: entry, facts: facts, date: checkDate)
+    let errors = findings.filter { $0.severity == .error }
+    if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
     return Built(
-      model: model, body: data, estimatedInputTokens: TokenEstimator.estimate(bodyJSON: bodyJSON),
+      model: model, body: data, estimatedInputTokens: estimate,
       isJSONMode: gc["responseMimeType"]?.stringValue?.lowercased() == "application/json",
-      outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"])
+      outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"], warnings: findings)
   }
 
   static func textContent(_ s: String) -> JSONValue { ["parts": [["text": .string(s)]]] }

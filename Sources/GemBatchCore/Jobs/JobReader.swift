@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// Reads JSONL job files one line at a time (chunked reads; memory does not grow with the file),
 /// checks each line and yields a `Job` or a `JobError` naming FILE:LINE and the id.
@@ -135,6 +136,9 @@ public struct JobReader {
       }
       let o = try JobLineParser.normalizeTopLevel(raw)
       let built = try parser.build(o, jobFile: file)
+      for w in built.warnings where w.severity == .warning {
+        if let n = w.notice(model: built.model) { defaults.catalog.notices.record(n) }
+      }
       let job = Job(
         id: id!, model: built.model, seq: jobCount, sourceFile: file, sourceLine: line, body: built.body,
         metadata: built.metadata, estimatedInputTokens: built.estimatedInputTokens, isJSONMode: built.isJSONMode,

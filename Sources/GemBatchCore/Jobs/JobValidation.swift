@@ -16,6 +16,8 @@ public struct ValidationReport: Sendable, Codable, Hashable {
   public var errors: [JobError]
   /// Errors per code (for the summary line).
   public var errorCounts: [String: Int]
+  /// The model catalog's warnings (a model shut down, routed, unknown; images, limits, features), one per model.
+  public var warnings: [String] = []
 
   public var isValid: Bool { errors.isEmpty }
 
@@ -39,10 +41,12 @@ public struct ValidationReport: Sendable, Codable, Hashable {
         if errors.count < maxErrors { errors.append(e) }
       }
     }
-    return ValidationReport(
+    var report = ValidationReport(
       files: files, jobs: jobs,
       models: perModel.keys.sorted().map { ModelCount(model: $0, jobs: perModel[$0]!.jobs, estimatedInputTokens: perModel[$0]!.tokens) },
       estimatedInputTokens: tokens, errors: errors, errorCounts: counts)
+    report.warnings = defaults.catalog.notices.all.map(\.message)
+    return report
   }
 
   /// The human summary printed after the errors.
@@ -53,6 +57,7 @@ public struct ValidationReport: Sendable, Codable, Hashable {
     for m in models {
       lines.append("  \(m.model): \(m.jobs) job\(m.jobs == 1 ? "" : "s"), ~\(m.estimatedInputTokens) tokens")
     }
+    for w in warnings { lines.append("warning: \(w)") }
     if problemCount == 0 {
       lines.append("no problems found")
     } else {

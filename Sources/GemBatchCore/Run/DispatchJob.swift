@@ -15,12 +15,15 @@ public struct DispatchJob: Sendable {
   public var attempts: Int
   /// A Google Search tool is attached (grounding is priced per prompt or query).
   public var usesSearch: Bool
+  /// The request's `serviceTier` (`flex`, `standard`, `priority`), nil when it names none.
+  public var serviceTier: String?
 
   public init(
     id: String, seq: Int, model: String, body: Data, requestHash: String, estimatedInputTokens: Int,
-    isJSONMode: Bool, outputSchema: OutputSchema?, attempts: Int, usesSearch: Bool = false
+    isJSONMode: Bool, outputSchema: OutputSchema?, attempts: Int, usesSearch: Bool = false, serviceTier: String? = nil
   ) {
     self.usesSearch = usesSearch
+    self.serviceTier = serviceTier
     self.id = id
     self.seq = seq
     self.model = model
@@ -43,5 +46,15 @@ public struct DispatchJob: Sendable {
   /// Whether the body attaches Google Search (a byte scan: no parse on the hot path).
   public static func usesSearch(body: Data) -> Bool {
     body.range(of: Data("\"googleSearch".utf8)) != nil
+  }
+
+  static let tierKey = Data("\"serviceTier\":\"".utf8)
+
+  /// The body's top-level `serviceTier` (a byte scan of the canonical, compact body, where it is
+  /// the last field), nil when absent.
+  public static func serviceTier(body: Data) -> String? {
+    guard let r = body.range(of: tierKey, options: .backwards) else { return nil }
+    guard let end = body[r.upperBound...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+    return String(decoding: body[r.upperBound..<end], as: UTF8.self)
   }
 }

@@ -82,7 +82,7 @@ struct JobPager {
           id: r.id, seq: r.seq, model: r.model, body: r.body, requestHash: r.requestHash,
           estimatedInputTokens: r.estInputTokens, isJSONMode: r.jsonMode,
           outputSchema: r.jsonMode ? DispatchJob.outputSchema(fromBody: r.body) : nil, attempts: r.attemptCount,
-          usesSearch: DispatchJob.usesSearch(body: r.body))
+          usesSearch: DispatchJob.usesSearch(body: r.body), serviceTier: DispatchJob.serviceTier(body: r.body))
       }
       index = 0
       if let last = page.last { afterSeq = last.seq }

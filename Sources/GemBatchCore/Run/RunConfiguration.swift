@@ -23,6 +23,9 @@ public struct RunConfiguration: Sendable {
   public var seed: UInt64?
   /// Jobs fetched from the store per page.
   public var pageSize: Int
+  /// `--tier`: the tier requests that name none are sent at (nil: the API's default, standard).
+  /// Added on the way out by `TieredTransport`; it is not part of a request's hash.
+  public var serviceTier: String?
 
   public init(
     files: [String], defaults: RunDefaults, concurrency: Int = 64, limits: ModelLimits = ModelLimits(),

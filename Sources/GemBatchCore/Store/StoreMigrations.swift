@@ -9,10 +9,11 @@ enum StoreMigrations {
     // `foreign_key_check` that follows a `.deferred` migration (seconds on a million-job store).
     // Fine for migrations that add tables, indexes and views; one that rebuilds a table needs `.deferred`.
     m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
+    m.registerMigration("v3-catalog-results", foreignKeyChecks: .immediate, migrate: v3CatalogResults)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files"]
+  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-catalog-results"]
 
   static func v1(_ db: Database) throws {
     try db.execute(
@@ -199,6 +200,25 @@ enum StoreMigrations {
           JOIN runs ru ON ru.id = j.run_id
           LEFT JOIN results r ON r.job_id = j.id AND r.run_id = ru.id
           GROUP BY ru.id, j.model;
+        """)
+  }
+
+  /// What the model catalog adds to a result (issue 12): the model whose rates priced it (after
+  /// routing), the tier that ran, and the parts of the answer that were only in the raw body —
+  /// media, Maps sources, safety ratings and the blocking category, citations, grounding supports,
+  /// every candidate. Columns only: instant on a store of any size.
+  static func v3CatalogResults(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN served_model TEXT;
+        ALTER TABLE results ADD COLUMN service_tier TEXT;
+        ALTER TABLE results ADD COLUMN media TEXT;
+        ALTER TABLE results ADD COLUMN maps_sources TEXT;
+        ALTER TABLE results ADD COLUMN safety_ratings TEXT;
+        ALTER TABLE results ADD COLUMN block_category TEXT;
+        ALTER TABLE results ADD COLUMN citations TEXT;
+        ALTER TABLE results ADD COLUMN grounding_supports TEXT;
+        ALTER TABLE results ADD COLUMN candidates TEXT;
         """)
   }
 }

@@ -164,7 +164,7 @@ public struct GeminiClient: Sendable {
       Exchange(
         httpStatus: collector.status, rawBody: collector.reader.raw, result: result, retryAfter: collector.retryAfter,
         latency: collector.latency, timeToFirstByte: collector.ttfb, streamed: stream != nil,
-        eventCount: collector.reader.assembler.eventCount)
+        eventCount: collector.reader.assembler.eventCount, serviceTier: collector.serviceTier)
     }
     var request: HTTPClient.Request
     do {

@@ -26,6 +26,8 @@ final class ResponseCollector: HTTPClientResponseDelegate, @unchecked Sendable {
   private(set) var status: Int?
   private(set) var retryAfter: Duration?
   private(set) var contentLength: Int?
+  /// `x-gemini-service-tier`, when sent.
+  private(set) var serviceTier: String?
   private(set) var ttfb: Duration?
   /// When the last byte arrived (set when the request completes).
   private(set) var end: ContinuousClock.Instant?
@@ -46,6 +48,7 @@ final class ResponseCollector: HTTPClientResponseDelegate, @unchecked Sendable {
       GeminiClient.parseRetryAfter($0, responseDate: head.headers.first(name: "date"))
     }
     contentLength = head.headers.first(name: "content-length").flatMap { Int($0) }
+    serviceTier = head.headers.first(name: "x-gemini-service-tier")
     reader.begin(streamingSSE: streamed && isSuccess, contentLength: contentLength)
     // Without a stream, the first byte of interest is the head.
     if !streamed || !isSuccess { ttfb = clock.now - start }

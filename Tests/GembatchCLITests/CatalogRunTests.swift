@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import GeminiAPI
+import GeminiMock
+import Testing
+
+/// `run`, `validate` and `models` with the model catalog, through the real binary and the mock.
+@Suite(.serialized) struct CatalogRunTests {
+  static let env = RunEndToEndTests.env
+
+  static func write(_ dir: URL, _ lines: [String], name: String = "jobs.jsonl") throws -> URL {
+    let url = dir.appendingPathComponent(name)
+    try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  @Test func aRunPricesWhatRanAtTheTierThatRan() async throws {
+    let dir = try CLI.tempDir()
+    let file = try Self.write(dir, [
+      #"{"id":"lite-flex","model":"gemini-2.5-flash-lite","prompt":"Name a prime."}"#,
+      #"{"id":"lite-standard","model":"gemini-2.5-flash-lite","prompt":"Name a colour.","serviceTier":"standard"}"#,
+      #"{"id":"routed","model":"gemini-2.5-pro","prompt":"Name a river."}"#,
+      #"{"id":"routed-2","model":"gemini-2.5-pro","prompt":"Name a sea."}"#,
+    ])
+    let db = dir.appendingPathComponent("s.sqlite")
+    let r = try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig()) { port in
+      try await CLI.run(
+        ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none", "--tier", "flex"],
+        env: Self.env)
+    }
+    #expect(r.status == 0, "\(r.stderr)")
+    // One warning for 2.5 Pro (two jobs), naming where it routes and that it is billed there.
+    let warnings = r.stderr.components(separatedBy: "\n").filter { $0.contains("warning:") && $0.contains("gemini-2.5-pro") }
+    #expect(warnings.count == 1 && warnings[0].contains("gemini-3.8-flash") && warnings[0].contains("billed"), "\(r.stderr)")
+    let q = try DatabaseQueue(path: db.path)
+    let rows = try await q.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT j.id, j.model, r.model_version, r.served_model, r.service_tier, r.cost_usd, r.price_version,
+            r.prompt_tokens AS p, COALESCE(r.candidates_tokens, 0) + COALESCE(r.thoughts_tokens, 0) AS o
+          FROM jobs j JOIN results r ON r.job_id = j.id ORDER BY j.seq
+          """)
+    }
+    #expect(rows.count == 4)
+    // --tier flex on a line that names no tier: sent and priced at flex (2.5 Flash-Lite × 0.5).
+    let flex = rows[0]
+    #expect((flex["service_tier"] as String?) == "flex")
+    let p: Int = flex["p"], o: Int = flex["o"]
+    #expect(abs((flex["cost_usd"] as Double) - (Double(p) * 0.10 + Double(o) * 0.40) / 1e6 * 0.5) < 1e-15)
+    // A line's own serviceTier wins over --tier.
+    #expect((rows[1]["service_tier"] as String?) == "standard")
+    // 2.5 Pro was answered by 3.8 Flash: stored and priced as such.
+    #expect((rows[2]["model"] as String) == "gemini-2.5-pro" && (rows[2]["served_model"] as String?) == "gemini-3.8-flash")
+    #expect((rows[2]["model_version"] as String?) == "gemini-3.8-flash")
+    #expect((rows[2]["price_version"] as String?) == "2026-12-01.1")
+    // The stored request carries no tier (the run added it on the way out), so the hash is the line's.
+    let body = try await q.read { db in try Data.fetchOne(db, sql: "SELECT request_json FROM jobs WHERE id = 'lite-flex'") }
+    #expect(body.map { String(decoding: $0, as: UTF8.self).contains("serviceTier") } == false)
+    // The report shows requested → served and the tier.
+    let report = try await CLI.run(["report", "--db", db.path])
+    #expect(report.status == 0)
+    #expect(report.stdout.contains("Served as") && report.stdout.contains("gemini-3.8-flash") && report.stdout.contains("flex"))
+  }
+
+  @Test func validateRefusesALevelTheModelLacksAndWarnsOncePerModel() async throws {
+    let dir = try CLI.tempDir()
+    let file = try Self.write(dir, [
+      #"{"id":"a","model":"gemini-3.1-pro-preview","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MEDIUM"}}}"#,
+      #"{"id":"b","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MINIMAL"}}}"#,
+      #"{"id":"c","model":"gemini-2.5-flash","prompt":"x"}"#,
+      #"{"id":"d","model":"gemini-2.5-flash","prompt":"y"}"#,
+      #"{"id":"e","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"responseModalities":["IMAGE"]}}"#,
+      #"{"id":"f","model":"my-new-model","prompt":"x"}"#,
+    ])
+    let r = try await CLI.run(["validate", file.path])
+    #expect(r.status == 2)
+    #expect(r.stdout.contains(":2") && r.stdout.contains("use one of LOW, MEDIUM, HIGH"), "\(r.stdout)")
+    #expect(!r.stdout.contains(":1 "))
+    let lines = r.stdout.components(separatedBy: "\n")
+    #expect(lines.filter { $0.hasPrefix("warning:") && $0.contains("gemini-2.5-flash") }.count == 1, "\(r.stdout)")
+    #expect(lines.contains { $0.hasPrefix("warning:") && $0.contains("images") })
+    #expect(lines.contains { $0.hasPrefix("warning:") && $0.contains("my-new-model") && $0.contains("--models") })
+    // With a --models file that adds the model, it is known.
+    let models = try Self.write(dir, [#"{"version":"mine","models":[{"id":"my-new-model","prices":[{"input":1,"output":2}]}]}"#], name: "models.json")
+    let r2 = try await CLI.run(["validate", file.path, "--models", models.path])
+    #expect(!r2.stdout.contains("my-new-model is not in"), "\(r2.stdout)")
+    // A bad --models file is refused at start, naming the file and the JSON path.
+    let bad = try Self.write(dir, [#"{"version":"x","models":[{"id":"m","prices":[{"input":1}]}]}"#], name: "bad.json")
+    let r3 = try await CLI.run(["validate", file.path, "--models", bad.path])
+    #expect(r3.status == 2 && r3.stderr.contains(bad.path) && r3.stderr.contains("models[0].prices[0].output"), "\(r3.stderr)")
+    let r4 = try await CLI.run(["run", file.path, "--endpoint", "mock", "--db", dir.appendingPathComponent("x.sqlite").path, "--tier", "turbo"])
+    #expect(r4.status == 2 && r4.stderr.contains("--tier"))
+  }
+}

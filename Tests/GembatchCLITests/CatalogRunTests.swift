@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GeminiAPI
+import GeminiCatalog
 import GeminiMock
 import Testing
 
@@ -91,5 +92,45 @@ import Testing
     #expect(r3.status == 2 && r3.stderr.contains(bad.path) && r3.stderr.contains("models[0].prices[0].output"), "\(r3.stderr)")
     let r4 = try await CLI.run(["run", file.path, "--endpoint", "mock", "--db", dir.appendingPathComponent("x.sqlite").path, "--tier", "turbo"])
     #expect(r4.status == 2 && r4.stderr.contains("--tier"))
+  }
+
+  @Test func modelsShowsTheCatalog() async throws {
+    let table = try await CLI.run(["models", "--date", "2026-12-01"])
+    #expect(table.status == 0)
+    #expect(table.stdout.contains("gemini-3.1-pro-preview") && table.stdout.contains("level LOW|MEDIUM|HIGH"))
+    #expect(table.stdout.contains("shut down → gemini-3.8-flash"))
+    let json = try await CLI.run(["models", "--format", "json", "--date", "2027-01-02"])
+    let v = try JSONValue.parse(json.stdout)
+    let flash = try #require(v["models"]?.arrayValue?.first { $0["id"] == "gemini-3.8-flash" })
+    #expect(flash["priceInEffect"]?["row"]?["input"]?.doubleValue == 1.5)
+    #expect((v["unverified"]?.arrayValue?.count ?? 0) > 10)
+    let nv = try await CLI.run(["models", "list", "--unverified"])
+    #expect(nv.stdout.contains("gemini-3.1-flash-lite: prices[0] (always).input"))
+  }
+
+  /// `models refresh` against the mock serving a catalog that differs from the bundled one: a new
+  /// model, a changed output limit; the override file it writes makes the catalog agree.
+  @Test func modelsRefreshAgainstTheMock() async throws {
+    let dir = try CLI.tempDir()
+    let live = try Self.write(
+      dir, [#"{"version":"live","models":[{"id":"gemini-3.8-flash","limits":{"inputTokens":1048576,"outputTokens":131072}}]}"#],
+      name: "live.json")
+    var config = RunEndToEndTests.mockConfig()
+    config.catalog = try ModelCatalog.load(overrides: [live.path])
+    config.extraModels = ["gemini-4-argon"]
+    config.today = CalendarDay(iso: "2026-12-01")
+    let out = dir.appendingPathComponent("refresh.json")
+    let r = try await GeminiMockServer.withServer(config) { port in
+      try await CLI.run(
+        ["models", "refresh", "--endpoint", "http://127.0.0.1:\(port)", "--page-size", "3", "--date", "2026-12-01", "--write", out.path],
+        env: Self.env)
+    }
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("+ gemini-4-argon"), "\(r.stdout)")
+    #expect(r.stdout.contains("~ gemini-3.8-flash outputTokens: catalog 65536, live 131072"), "\(r.stdout)")
+    #expect(!r.stdout.contains("- gemini-3.8-flash"))
+    let updated = try ModelCatalog.load(overrides: [out.path])
+    #expect(updated.entry(id: "gemini-3.8-flash")?.limits?.outputTokens == 131072)
+    #expect(updated.entry(id: "gemini-4-argon") != nil)
   }
 }

@@ -133,4 +133,53 @@ import Testing
     #expect(updated.entry(id: "gemini-3.8-flash")?.limits?.outputTokens == 131072)
     #expect(updated.entry(id: "gemini-4-argon") != nil)
   }
+
+  /// Image answers: kept (the manifest, the bytes in the raw response), priced at the image rate,
+  /// written out by `export --media-dir`, named in the rows. Maps sources and the rest in export.
+  @Test func imagesAndMapsThroughRunAndExport() async throws {
+    let dir = try CLI.tempDir()
+    let file = try Self.write(dir, [
+      #"{"id":"img/1","model":"gemini-2.5-flash-image","prompt":"A lighthouse.","generationConfig":{"responseModalities":["TEXT","IMAGE"]}}"#,
+      #"{"id":"maps","model":"gemini-2.5-flash-lite","prompt":"Coffee near the Louvre.","tools":[{"googleMaps":{}}]}"#,
+      #"{"id":"two","model":"gemini-2.5-flash-lite","prompt":"Two answers.","generationConfig":{"candidateCount":2}}"#,
+    ])
+    let db = dir.appendingPathComponent("s.sqlite")
+    let r = try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig()) { port in
+      try await CLI.run(["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none"], env: Self.env)
+    }
+    #expect(r.status == 0, "\(r.stderr)")
+    let q = try DatabaseQueue(path: db.path)
+    let img = try #require(try await q.read { db in try Row.fetchOne(db, sql: "SELECT * FROM results WHERE job_id = 'img/1'") })
+    let usage = try JSONValue.parse(img["usage_json"] as String)
+    let prompt = usage["promptTokenCount"]?.intValue ?? 0
+    let out = usage["candidatesTokenCount"]?.intValue ?? 0
+    // prompt × 0.30 + (output − 1,290 image tokens) × 2.50 + 1,290 × 30, per 1M.
+    let expected = (Double(prompt) * 0.30 + Double(out - 1290) * 2.50 + 1290 * 30) / 1e6
+    #expect(abs((img["cost_usd"] as Double) - expected) < 1e-12)
+    #expect((img["media"] as String?)?.contains("image/png") == true)
+    let maps = try #require(try await q.read { db in try Row.fetchOne(db, sql: "SELECT maps_sources, cost_usd FROM results WHERE job_id = 'maps'") })
+    #expect((maps["maps_sources"] as String?)?.contains("placeId") == true)
+    #expect((maps["cost_usd"] as Double?) ?? 0 > 0.025)  // one Maps-grounded prompt at $25/1000, plus tokens
+
+    let media = dir.appendingPathComponent("media")
+    let jsonl = dir.appendingPathComponent("out.jsonl")
+    let e = try await CLI.run([
+      "export", "--db", db.path, "--out", jsonl.path, "--media-dir", media.path, "--include-grounding", "--include-candidates",
+      "--include-safety",
+    ])
+    #expect(e.status == 0, "\(e.stderr)")
+    let rows = try String(contentsOf: jsonl, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    let files = rows[0]["media"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    #expect(files.count == 1 && files[0].hasSuffix("-c0-p1.png") && files[0].hasPrefix("img_1-"), "\(files)")
+    let png = try Data(contentsOf: media.appendingPathComponent(files[0]))
+    #expect(Array(png.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+    #expect(rows[0]["served_model"] == "gemini-2.5-flash-image" && rows[0]["service_tier"] == "standard")
+    #expect(rows[1]["maps_sources"]?.arrayValue?.isEmpty == false)
+    #expect(rows[2]["candidates"]?.arrayValue?.count == 2)
+    let csv = dir.appendingPathComponent("out.csv")
+    let c = try await CLI.run(["export", "--db", db.path, "--out", csv.path, "--format", "csv", "--media-dir", media.path])
+    #expect(c.status == 0)
+    let text = try String(contentsOf: csv, encoding: .utf8)
+    #expect(text.components(separatedBy: "\r\n")[0].hasSuffix(",media") && text.contains(files[0]))
+  }
 }

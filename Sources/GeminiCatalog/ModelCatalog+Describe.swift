@@ -8,13 +8,13 @@ extension ModelCatalog {
     var out: [String] = []
     func add(_ model: String, _ group: String, _ p: Provenance) {
       guard p.hasUnverified else { return }
-      let fields = p.isWhollyUnverified ? group : p.unverified.map { "\(group).\($0)" }.joined(separator: ", ")
-      out.append("\(model): \(fields)\(p.note.map { " — \($0)" } ?? "")")
+      let fields = p.isWhollyUnverified ? "all" : p.unverified.joined(separator: ", ")
+      out.append("\(model): \(group): \(fields)\(p.note.map { " — \($0)" } ?? "")")
     }
-    for (t, p) in tiers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { add("tier \(t)", "multiplier", p.provenance) }
+    for (t, p) in tiers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { add("tier \(t)", "multipliers", p.provenance) }
     for e in entries {
       add(e.id, "model", e.provenance)
-      if e.aliasesUnverified, !e.aliases.isEmpty { out.append("\(e.id): aliases (\(e.aliases.joined(separator: ", ")))") }
+      if e.aliasesUnverified, !e.aliases.isEmpty { out.append("\(e.id): aliases: \(e.aliases.joined(separator: ", "))") }
       add(e.id, "status", e.status.provenance)
       if let l = e.limits { add(e.id, "limits", l.provenance) }
       if let m = e.modalities { add(e.id, "modalities", m.provenance) }

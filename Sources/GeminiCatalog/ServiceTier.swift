@@ -11,6 +11,13 @@ public enum ServiceTier: String, Sendable, Hashable, CaseIterable, Codable, Cust
   /// The values a request's (or a response's) `serviceTier` may carry, any case; the SDK's
   /// `SERVICE_TIER_FLEX` form too. nil for anything else (`batch` included: it is not a request field).
   public init?(wire text: String) {
+    // The usual spellings without a copy: this runs once per answer (the response header).
+    switch text {
+    case "standard": self = .standard; return
+    case "flex": self = .flex; return
+    case "priority": self = .priority; return
+    default: break
+    }
     var t = text.trimmingCharacters(in: .whitespaces).lowercased()
     if t.hasPrefix("service_tier_") { t.removeFirst("service_tier_".count) }
     switch t {

@@ -105,7 +105,7 @@ import Testing
     #expect(flash["priceInEffect"]?["row"]?["input"]?.doubleValue == 1.5)
     #expect((v["unverified"]?.arrayValue?.count ?? 0) > 10)
     let nv = try await CLI.run(["models", "list", "--unverified"])
-    #expect(nv.stdout.contains("gemini-3.1-flash-lite: prices[0] (always).input"))
+    #expect(nv.stdout.contains("gemini-3.1-flash-lite: prices[0] (always): input, output"))
   }
 
   /// `models refresh` against the mock serving a catalog that differs from the bundled one: a new

@@ -77,9 +77,9 @@ import Testing
     #expect(catalog.entry(id: "gemini-3.1-flash-lite-image")?.provenance.isWhollyUnverified == true)
     #expect(catalog.entry(id: "gemini-3.1-pro-preview")?.thinking?.provenance.hasUnverified == false)
     let facts = catalog.unverifiedFacts()
-    #expect(facts.contains { $0.hasPrefix("gemini-3.1-flash-lite: prices[0] (always).input") })
-    #expect(facts.contains { $0.hasPrefix("gemini-3-flash-preview: prices[0] (always).input") })
-    #expect(facts.contains { $0.hasPrefix("tier priority: multiplier") })
+    #expect(facts.contains { $0.hasPrefix("gemini-3.1-flash-lite: prices[0] (always): input, output") })
+    #expect(facts.contains { $0.hasPrefix("gemini-3-flash-preview: prices[0] (always): input, output") })
+    #expect(facts.contains { $0.hasPrefix("tier priority: multipliers: all") })
   }
 
   // MARK: - Overrides

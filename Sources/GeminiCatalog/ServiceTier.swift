@@ -21,7 +21,7 @@ public enum ServiceTier: String, Sendable, Hashable, CaseIterable, Codable, Cust
     var t = text.trimmingCharacters(in: .whitespaces).lowercased()
     if t.hasPrefix("service_tier_") { t.removeFirst("service_tier_".count) }
     switch t {
-    case "standard", "default": self = .standard
+    case "standard", "default", "unspecified": self = .standard
     case "flex": self = .flex
     case "priority": self = .priority
     default: return nil

@@ -159,3 +159,25 @@ struct SHA256Tests {
     #expect(h.finalize().map { String(format: "%02x", $0) }.joined() == SHA256.hex(bytes))
   }
 }
+
+/// A flex request the server sheds is its own class: retried with its own backoff, not a failure.
+struct ShedClassificationTests {
+  func error(_ status: Int, _ body: String) -> GeminiError { .fromHTTP(status: status, body: Data(body.utf8)) }
+
+  @Test func flexSheddingIsItsOwnClass() {
+    let unavailable = error(503, #"{"error":{"code":503,"message":"no capacity","status":"UNAVAILABLE"}}"#)
+    #expect(unavailable.errorClass(requestTier: "flex") == .shed(suggestedDelay: nil))
+    #expect(unavailable.errorClass(requestTier: "FLEX").name == "shed")
+    #expect(unavailable.errorClass(requestTier: "standard") == .transient(suggestedDelay: nil))
+    #expect(unavailable.errorClass(requestTier: nil) == .transient(suggestedDelay: nil))
+    // A 429 with no quota named is capacity; one that names a quota stays a rate limit.
+    let bare429 = error(429, #"{"error":{"code":429,"message":"busy","status":"RESOURCE_EXHAUSTED"}}"#)
+    #expect(bare429.errorClass(requestTier: "flex").name == "shed")
+    let quota429 = error(
+      429,
+      #"{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel"}]}]}}"#)
+    #expect(quota429.errorClass(requestTier: "flex").name == "rate_limited")
+    #expect(error(400, #"{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT"}}"#).errorClass(requestTier: "flex") == .permanent)
+    #expect(ErrorClass.shed(suggestedDelay: nil).isRetryable)
+  }
+}

@@ -30,6 +30,17 @@ struct JobLineParser {
   let checkDate: CalendarDay
   /// Catalog entries by model name as written, resolved once.
   private var entries: [String: ModelEntry?] = [:]
+  /// What a line's catalog warnings depend on: once one line has been warned about, lines alike
+  /// are not (the reader reports each warning once per model anyway), so a million lines on a
+  /// shut-down model build its warning once.
+  private struct WarningKey: Hashable {
+    var model: String
+    var images: Bool
+    var uses: Set<Feature>
+    var tooLong: Bool
+    var thinking: Bool
+  }
+  private var warned: Set<WarningKey> = []
 
   init(defaults: RunDefaults) {
     self.defaults = defaults
@@ -302,9 +313,18 @@ struct JobLineParser {
       entry = defaults.catalog.entry(model)
       if entries.count < 1024 { entries[model] = entry }
     }
-    let findings = defaults.catalog.preflight(model: model, entry: entry, facts: facts, date: checkDate)
+    let key = WarningKey(
+      model: model, images: facts.wantsImages, uses: uses,
+      tooLong: entry?.limits?.inputTokens.map { estimate > $0 } ?? false, thinking: thinking != nil)
+    var findings: [CatalogFinding]
+    if warned.contains(key) {
+      findings = defaults.catalog.checkThinking(model: model, entry: entry, config: thinking).filter { $0.severity == .error }
+    } else {
+      findings = defaults.catalog.preflight(model: model, entry: entry, facts: facts, date: checkDate)
+    }
     let errors = findings.filter { $0.severity == .error }
     if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
+    if warned.count < 4096 { warned.insert(key) }
     return Built(
       model: model, body: data, estimatedInputTokens: estimate,
       isJSONMode: gc["responseMimeType"]?.stringValue?.lowercased() == "application/json",

@@ -85,4 +85,3 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
     }
   }
 }
-

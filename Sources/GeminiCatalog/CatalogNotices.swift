@@ -74,6 +74,7 @@ extension CatalogFinding {
     case .inputTooLong: kind = .inputTooLong
     case .featureMissing: kind = .featureMissing
     }
-    return CatalogNotice(kind: kind, model: model, message: message, detail: self.kind == .featureMissing ? message : "")
+    return CatalogNotice(
+      kind: kind, model: model, message: message, detail: self.kind == .featureMissing ? message : "")
   }
 }

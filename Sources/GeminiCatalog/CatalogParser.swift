@@ -135,7 +135,9 @@ struct CatalogParser {
 
   func entry(_ o: JSONObject, _ path: String, plans: [String: JSONObject]) throws(CatalogError) -> ModelEntry {
     for k in o.keys where !Self.entryKeys.contains(k) {
-      throw fail("\(path).\(k)", "unknown field (known: \(Self.entryKeys.subtracting(["legacyPrice"]).sorted().joined(separator: ", ")))")
+      throw fail(
+        "\(path).\(k)",
+        "unknown field (known: \(Self.entryKeys.subtracting(["legacyPrice"]).sorted().joined(separator: ", ")))")
     }
     guard let id = o["id"]?.stringValue, !ModelCatalog.normalize(id).isEmpty else {
       throw fail("\(path).id", "\"id\" (a non-empty string) is required")
@@ -168,7 +170,8 @@ struct CatalogParser {
         let bStart = b.from?.dayNumber ?? Int.min
         if bStart <= aEnd {
           throw fail(
-            "\(path).prices[\(bi)]", "overlaps prices[\(ai)] (\(a.period) and \(b.period)): one row per day", .overlappingPrices)
+            "\(path).prices[\(bi)]", "overlaps prices[\(ai)] (\(a.period) and \(b.period)): one row per day",
+            .overlappingPrices)
         }
       }
       e.prices = rows.map(\.0)
@@ -177,11 +180,13 @@ struct CatalogParser {
   }
 
   func status(_ v: JSONValue, _ path: String) throws(CatalogError) -> ModelStatus {
-    let o = try object(v, path, keys: ["stage", "released", "deprecated", "shutdown", "replacement", "routesTo", "source", "nv", "note"])
+    let o = try object(
+      v, path, keys: ["stage", "released", "deprecated", "shutdown", "replacement", "routesTo", "source", "nv", "note"])
     var s = ModelStatus(provenance: try provenance(o, path))
     if let st = o["stage"] {
       guard let t = st.stringValue, let stage = ModelStatus.Stage(rawValue: t.lowercased()) else {
-        throw fail("\(path).stage", "must be one of \(ModelStatus.Stage.allCases.map(\.rawValue).joined(separator: ", "))")
+        throw fail(
+          "\(path).stage", "must be one of \(ModelStatus.Stage.allCases.map(\.rawValue).joined(separator: ", "))")
       }
       s.stage = stage
     }
@@ -210,7 +215,8 @@ struct CatalogParser {
       var out = Set<Modality>()
       for (i, s) in try strings(o[k], "\(path).\(k)").enumerated() {
         guard let m = Modality(rawValue: s.lowercased()) else {
-          throw fail("\(path).\(k)[\(i)]", "must be one of \(Modality.allCases.map(\.rawValue).joined(separator: ", "))")
+          throw fail(
+            "\(path).\(k)[\(i)]", "must be one of \(Modality.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         out.insert(m)
       }
@@ -231,7 +237,8 @@ struct CatalogParser {
 
   func thinking(_ v: JSONValue, _ path: String) throws(CatalogError) -> ThinkingRule {
     let o = try object(
-      v, path, keys: ["control", "levels", "default", "budgetMin", "budgetMax", "canDisable", "dynamic", "source", "nv", "note"])
+      v, path,
+      keys: ["control", "levels", "default", "budgetMin", "budgetMax", "canDisable", "dynamic", "source", "nv", "note"])
     guard let c = o["control"]?.stringValue, let control = ThinkingRule.Control(rawValue: c) else {
       throw fail("\(path).control", "must be none, budget or level")
     }
@@ -295,12 +302,14 @@ struct CatalogParser {
         guard let n = a.intValue, n > 0 else { throw fail("\(p).above", "must be a positive integer") }
         above = n
       }
-      row.longContext = .init(above: above, rates: .init(input: li, output: lout, cachedInput: try dec("cachedInput", in: lo, p)))
+      row.longContext = .init(
+        above: above, rates: .init(input: li, output: lout, cachedInput: try dec("cachedInput", in: lo, p)))
     }
     if let img = o["imageOutput"], !img.isNull {
       let p = "\(path).imageOutput"
       let io = try object(img, p, keys: ["usdPerMTok", "tokensPerImage", "usdPerImage"])
-      var image = PriceRow.ImageOutput(usdPerMTok: try dec("usdPerMTok", in: io, p), usdPerImage: try dec("usdPerImage", in: io, p))
+      var image = PriceRow.ImageOutput(
+        usdPerMTok: try dec("usdPerMTok", in: io, p), usdPerImage: try dec("usdPerImage", in: io, p))
       if let t = io["tokensPerImage"] {
         guard let n = t.intValue, n > 0 else { throw fail("\(p).tokensPerImage", "must be a positive integer") }
         image.tokensPerImage = n
@@ -341,14 +350,17 @@ struct CatalogParser {
         throw fail("\(p).per", "must be prompt or query")
       }
       guard let usd = go["usdPer1000"] else { throw fail("\(p).usdPer1000", "is required") }
-      return PriceRow.Grounding(per: per, usdPer1000: try decimal(usd, "\(p).usdPer1000"), provenance: try provenance(go, p))
+      return PriceRow.Grounding(
+        per: per, usdPer1000: try decimal(usd, "\(p).usdPer1000"), provenance: try provenance(go, p))
     }
     return (try one("search"), try one("maps"))
   }
 
   func tier(_ name: String, _ path: String) throws(CatalogError) -> ServiceTier {
     guard let t = ServiceTier(rawValue: name) else {
-      throw fail(path, "unknown tier \(name) (known: \(ServiceTier.allCases.map(\.rawValue).joined(separator: ", ")))", .unknownTier)
+      throw fail(
+        path, "unknown tier \(name) (known: \(ServiceTier.allCases.map(\.rawValue).joined(separator: ", ")))",
+        .unknownTier)
     }
     return t
   }
@@ -360,7 +372,9 @@ struct CatalogParser {
     guard let m = o["multiplier"] else { throw fail("\(path).multiplier", "is required") }
     return TierPricing(
       multiplier: try decimal(m, "\(path).multiplier"),
-      cachedMultiplier: try o["cachedMultiplier"].map { x throws(CatalogError) in try decimal(x, "\(path).cachedMultiplier") },
+      cachedMultiplier: try o["cachedMultiplier"].map { x throws(CatalogError) in
+        try decimal(x, "\(path).cachedMultiplier")
+      },
       provenance: try provenance(o, path))
   }
 

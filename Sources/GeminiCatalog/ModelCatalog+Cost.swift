@@ -70,19 +70,23 @@ extension ModelCatalog {
     public var routedFrom: String?
   }
 
-  public func priceTarget(model: String, servedModel: String? = nil, date: CalendarDay) -> Result<PriceTarget, Unpriced> {
+  public func priceTarget(model: String, servedModel: String? = nil, date: CalendarDay) -> Result<PriceTarget, Unpriced>
+  {
     let served = servedModel.flatMap { resolve($0) }
     let named = served == nil ? model : servedModel!
     guard var r = served ?? resolve(model) else {
       return .failure(
         Unpriced(
           kind: .unknownModel, model: named,
-          message: "model \(named) is not in the model catalog: its jobs run, their results are unpriced (add it with --models FILE)"))
+          message:
+            "model \(named) is not in the model catalog: its jobs run, their results are unpriced (add it with --models FILE)"
+        ))
     }
     var routedFrom: String?
     for _ in 0..<5 {
       if let i = r.entry.prices.firstIndex(where: { $0.covers(date) }) {
-        return .success(PriceTarget(entry: r.entry, entryIndex: r.index, row: r.entry.prices[i], rowIndex: i, routedFrom: routedFrom))
+        return .success(
+          PriceTarget(entry: r.entry, entryIndex: r.index, row: r.entry.prices[i], rowIndex: i, routedFrom: routedFrom))
       }
       if r.entry.status.isShutDown(on: date), let to = r.entry.status.routesTo, let next = resolve(to) {
         routedFrom = routedFrom ?? r.entry.id
@@ -96,13 +100,16 @@ extension ModelCatalog {
       return .failure(
         Unpriced(
           kind: .noPrice, model: e.id,
-          message: "the model catalog has no price for \(e.id): its results are unpriced (give one with --models FILE)"))
+          message: "the model catalog has no price for \(e.id): its results are unpriced (give one with --models FILE)")
+      )
     }
     if let last = e.prices.compactMap(\.until).max(), last < date, e.prices.allSatisfy({ $0.until != nil }) {
       return .failure(
         Unpriced(
           kind: .priceExpired, model: e.id,
-          message: "the catalog price of \(e.id) ended on \(last): results from \(date) on are unpriced (update gembatch or give a price with --models FILE)"))
+          message:
+            "the catalog price of \(e.id) ended on \(last): results from \(date) on are unpriced (update gembatch or give a price with --models FILE)"
+        ))
     }
     return .failure(
       Unpriced(
@@ -139,7 +146,9 @@ extension ModelCatalog {
     searches: Bool = false, assumedQueries: Int = 1, maps: Bool = false, imageOutput: Bool = false
   ) -> CostBreakdown? {
     var u = UsageMetadata(promptTokenCount: max(0, inputTokens), candidatesTokenCount: max(0, maxOutputTokens))
-    if imageOutput { u.candidatesTokensDetails = [ModalityTokenCount(modality: "IMAGE", tokenCount: max(0, maxOutputTokens))] }
+    if imageOutput {
+      u.candidatesTokensDetails = [ModalityTokenCount(modality: "IMAGE", tokenCount: max(0, maxOutputTokens))]
+    }
     return cost(
       model: model, usage: u, date: date, tier: tier, searchQueries: searches ? max(1, assumedQueries) : 0,
       mapsPrompts: maps ? 1 : 0, images: imageOutput ? 1 : 0)
@@ -151,13 +160,15 @@ extension ModelCatalog {
     guard let tp = tierPricing(r.tier, row: row) else {
       return .unpriced(
         Unpriced(
-          kind: .incompletePrice, model: t.entry.id, message: "the catalog has no \(r.tier) price for \(t.entry.id): those results are unpriced",
+          kind: .incompletePrice, model: t.entry.id,
+          message: "the catalog has no \(r.tier) price for \(t.entry.id): those results are unpriced",
           detail: r.tier.rawValue))
     }
     let io = row.imageOutput
     let split = TokenSplit(r.usage, images: r.images, imageTokensPerImage: io?.tokensPerImage, splitImages: io != nil)
     let (rates, long) = row.rates(promptTokens: split.prompt)
-    var c = CostBreakdown(priceKey: t.entry.id, priceVersion: version, tier: r.tier, period: row.period, longContext: long)
+    var c = CostBreakdown(
+      priceKey: t.entry.id, priceVersion: version, tier: r.tier, period: row.period, longContext: long)
     c.routedFrom = t.routedFrom
     let million = Decimal(1_000_000)
     let m = tp.multiplier, cm = tp.cachedMultiplier
@@ -192,7 +203,8 @@ extension ModelCatalog {
         return .unpriced(
           Unpriced(
             kind: .incompletePrice, model: t.entry.id,
-            message: "the catalog has no Search grounding price for \(t.entry.id): grounded results are unpriced", detail: "search"))
+            message: "the catalog has no Search grounding price for \(t.entry.id): grounded results are unpriced",
+            detail: "search"))
       }
       c.groundingUnits = g.per == .prompt ? 1 : r.searchQueries
       c.grounding = Decimal(c.groundingUnits) * g.usdPer1000 / 1000
@@ -202,7 +214,8 @@ extension ModelCatalog {
         return .unpriced(
           Unpriced(
             kind: .incompletePrice, model: t.entry.id,
-            message: "the catalog has no Maps grounding price for \(t.entry.id): Maps-grounded results are unpriced", detail: "maps"))
+            message: "the catalog has no Maps grounding price for \(t.entry.id): Maps-grounded results are unpriced",
+            detail: "maps"))
       }
       c.mapsUnits = g.per == .prompt ? 1 : r.mapsPrompts
       c.mapsGrounding = Decimal(c.mapsUnits) * g.usdPer1000 / 1000

@@ -11,10 +11,14 @@ extension ModelCatalog {
       let fields = p.isWhollyUnverified ? "all" : p.unverified.joined(separator: ", ")
       out.append("\(model): \(group): \(fields)\(p.note.map { " — \($0)" } ?? "")")
     }
-    for (t, p) in tiers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { add("tier \(t)", "multipliers", p.provenance) }
+    for (t, p) in tiers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+      add("tier \(t)", "multipliers", p.provenance)
+    }
     for e in entries {
       add(e.id, "model", e.provenance)
-      if e.aliasesUnverified, !e.aliases.isEmpty { out.append("\(e.id): aliases: \(e.aliases.joined(separator: ", "))") }
+      if e.aliasesUnverified, !e.aliases.isEmpty {
+        out.append("\(e.id): aliases: \(e.aliases.joined(separator: ", "))")
+      }
       add(e.id, "status", e.status.provenance)
       if let l = e.limits { add(e.id, "limits", l.provenance) }
       if let m = e.modalities { add(e.id, "modalities", m.provenance) }
@@ -38,18 +42,22 @@ extension ModelCatalog {
       let star = { (p: Provenance?) in (p?.hasUnverified ?? false) ? "*" : "" }
       var status = e.status.effective(on: date).rawValue
       if let to = e.status.routesTo { status += " → \(to)" }
-      let limits = e.limits.map { l in
-        "\(l.inputTokens.map(Self.group) ?? "?") / \(l.outputTokens.map(Self.group) ?? "?")\(star(l.provenance))"
-      } ?? "?"
+      let limits =
+        e.limits.map { l in
+          "\(l.inputTokens.map(Self.group) ?? "?") / \(l.outputTokens.map(Self.group) ?? "?")\(star(l.provenance))"
+        } ?? "?"
       let thinking = e.thinking.map { $0.summary + star($0.provenance) } ?? "?"
       var price = "—"
       var notes: [String] = []
       switch priceTarget(model: e.id, date: date) {
       case .success(let t):
         let r = t.row
-        price = "\(Self.money(r.rates.input)) / \(Self.money(r.rates.output)) / \(r.rates.cachedInput.map(Self.money) ?? "=in")"
+        price =
+          "\(Self.money(r.rates.input)) / \(Self.money(r.rates.output)) / \(r.rates.cachedInput.map(Self.money) ?? "=in")"
         price += star(r.provenance)
-        if let lc = r.longContext { notes.append(">\(Self.group(lc.above)): \(Self.money(lc.rates.input)) / \(Self.money(lc.rates.output))") }
+        if let lc = r.longContext {
+          notes.append(">\(Self.group(lc.above)): \(Self.money(lc.rates.input)) / \(Self.money(lc.rates.output))")
+        }
         if let io = r.imageOutput {
           if let per = io.usdPerMTok { notes.append("images $\(Self.money(per))/MTok") }
           if let per = io.usdPerImage { notes.append("$\(Self.money(per))/image") }
@@ -57,7 +65,8 @@ extension ModelCatalog {
         if let u = r.until { notes.append("until \(u)") }
         if let from = t.routedFrom { notes.append("billed as \(t.entry.id) (from \(from))") }
       case .failure(let u):
-        price = u.kind == CatalogNotice.Kind.noPrice ? "unpriced" : u.kind.rawValue.replacingOccurrences(of: "_", with: " ")
+        price =
+          u.kind == CatalogNotice.Kind.noPrice ? "unpriced" : u.kind.rawValue.replacingOccurrences(of: "_", with: " ")
       }
       if let s = e.status.shutdown, s > date { notes.append("shutdown \(s)") }
       rows.append([e.id, status, limits, thinking, price, notes.joined(separator: "; ")])
@@ -74,7 +83,9 @@ extension ModelCatalog {
     func prov(_ p: Provenance) -> JSONObject {
       var o = JSONObject()
       if let s = p.source { o["source"] = .string(s) }
-      if !p.unverified.isEmpty { o["nv"] = p.isWhollyUnverified ? .bool(true) : .array(p.unverified.map(JSONValue.string)) }
+      if !p.unverified.isEmpty {
+        o["nv"] = p.isWhollyUnverified ? .bool(true) : .array(p.unverified.map(JSONValue.string))
+      }
       if let n = p.note { o["note"] = .string(n) }
       return o
     }
@@ -110,7 +121,8 @@ extension ModelCatalog {
       var g = JSONObject()
       for (k, x) in [("search", r.search), ("maps", r.maps)] {
         guard let x else { continue }
-        g[k] = merge(JSONObject([("per", .string(x.per.rawValue)), ("usdPer1000", dec(x.usdPer1000))]), prov(x.provenance))
+        g[k] = merge(
+          JSONObject([("per", .string(x.per.rawValue)), ("usdPer1000", dec(x.usdPer1000))]), prov(x.provenance))
       }
       if !g.isEmpty { o["grounding"] = .object(g) }
       return merge(o, prov(r.provenance))
@@ -179,7 +191,8 @@ extension ModelCatalog {
     for t in ServiceTier.allCases {
       guard let p = tiers[t] else { continue }
       tiersJSON[t.rawValue] = merge(
-        JSONObject([("multiplier", dec(p.multiplier)), ("cachedMultiplier", dec(p.cachedMultiplier))]), prov(p.provenance))
+        JSONObject([("multiplier", dec(p.multiplier)), ("cachedMultiplier", dec(p.cachedMultiplier))]),
+        prov(p.provenance))
     }
     return [
       "version": .string(version),
@@ -189,7 +202,11 @@ extension ModelCatalog {
       "tiers": .object(tiersJSON),
       "models": .array(models),
       "unverified": .array(unverifiedFacts().map(JSONValue.string)),
-      "sources": .object(JSONObject(sources.sorted { $0.key < $1.key }.map { (key: String, value: String) -> (String, JSONValue) in (key, .string(value)) })),
+      "sources": .object(
+        JSONObject(
+          sources.sorted { $0.key < $1.key }.map { (key: String, value: String) -> (String, JSONValue) in
+            (key, .string(value))
+          })),
     ]
   }
 

@@ -53,11 +53,14 @@ extension ModelCatalog {
   }
 
   /// A catalog from its JSON (a full catalog file, then override files), for tests and tools.
-  public static func build(base: (data: Data, file: String), overrides: [(data: Data, file: String)]) throws(CatalogError)
+  public static func build(base: (data: Data, file: String), overrides: [(data: Data, file: String)])
+    throws(CatalogError)
     -> ModelCatalog
   {
     let doc = try CatalogParser(file: base.file).document(base.data)
-    if doc.legacy { throw CatalogError(.invalid, file: base.file, path: "models", "a full catalog lists its models in an array") }
+    if doc.legacy {
+      throw CatalogError(.invalid, file: base.file, path: "models", "a full catalog lists its models in an array")
+    }
     var version = doc.version
     var sources = doc.sources
     var notes = doc.notes

@@ -101,11 +101,16 @@ public struct ModelCatalog: Sendable {
       for (field, target) in [("status.routesTo", e.status.routesTo), ("status.replacement", e.status.replacement)] {
         guard let target else { continue }
         if names[Self.normalize(target)] == nil {
-          throw CatalogError(.inconsistent, file: e.origin, path: "models[id=\(e.id)].\(field)", "\(target) is not a model of the catalog")
+          throw CatalogError(
+            .inconsistent, file: e.origin, path: "models[id=\(e.id)].\(field)",
+            "\(target) is not a model of the catalog")
         }
       }
     }
-    globs.sort { Self.literalLength($0.0) > Self.literalLength($1.0) || (Self.literalLength($0.0) == Self.literalLength($1.0) && $0.0 < $1.0) }
+    globs.sort {
+      Self.literalLength($0.0) > Self.literalLength($1.0)
+        || (Self.literalLength($0.0) == Self.literalLength($1.0) && $0.0 < $1.0)
+    }
     self.names = names
     self.globs = globs
   }

@@ -38,7 +38,9 @@ public enum ModelsListing {
   }
 
   public static func page(_ data: Data) throws(Failure) -> Page {
-    guard let v = try? JSONValue.parse(data), let o = v.objectValue else { throw Failure(detail: "the page is not a JSON object") }
+    guard let v = try? JSONValue.parse(data), let o = v.objectValue else {
+      throw Failure(detail: "the page is not a JSON object")
+    }
     var page = Page(models: [], nextPageToken: o["nextPageToken"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
     guard let list = o["models"]?.arrayValue ?? (o["models"] == nil ? [] : nil) else {
       throw Failure(detail: "\"models\" is not an array")
@@ -98,7 +100,8 @@ public struct CatalogDiff: Sendable, Hashable, Codable {
       if let live = m.thinking, let rule = e.thinking {
         let thinks = rule.control != .none
         if thinks != live {
-          d.changed.append(Change(id: e.id, field: "thinking", catalog: thinks ? "true" : "false", live: live ? "true" : "false"))
+          d.changed.append(
+            Change(id: e.id, field: "thinking", catalog: thinks ? "true" : "false", live: live ? "true" : "false"))
         }
       }
     }
@@ -169,7 +172,8 @@ public struct CatalogDiff: Sendable, Hashable, Codable {
     if !added.isEmpty {
       o += "added (listed, not in the catalog):\n"
       for m in added {
-        o += "  + \(m.id)  in \(m.inputTokenLimit.map(String.init) ?? "?") / out \(m.outputTokenLimit.map(String.init) ?? "?")"
+        o +=
+          "  + \(m.id)  in \(m.inputTokenLimit.map(String.init) ?? "?") / out \(m.outputTokenLimit.map(String.init) ?? "?")"
         o += m.thinking.map { $0 ? "  thinking" : "  no thinking" } ?? ""
         o += "\n"
       }
@@ -182,7 +186,9 @@ public struct CatalogDiff: Sendable, Hashable, Codable {
       o += "changed:\n"
       for c in changed { o += "  ~ \(c.id) \(c.field): catalog \(c.catalog), live \(c.live)\n" }
     }
-    if !variants.isEmpty { o += "listed variants of catalog models (not compared): \(variants.joined(separator: ", "))\n" }
+    if !variants.isEmpty {
+      o += "listed variants of catalog models (not compared): \(variants.joined(separator: ", "))\n"
+    }
     return o
   }
 }

@@ -10,7 +10,8 @@ public struct RequestFacts: Sendable, Hashable {
   public var uses: Set<Feature>
 
   public init(
-    thinking: ThinkingConfig? = nil, responseModalities: [String] = [], estimatedInputTokens: Int = 0, uses: Set<Feature> = []
+    thinking: ThinkingConfig? = nil, responseModalities: [String] = [], estimatedInputTokens: Int = 0,
+    uses: Set<Feature> = []
   ) {
     self.thinking = thinking
     self.responseModalities = responseModalities
@@ -45,7 +46,11 @@ extension ModelCatalog {
             severity: .error, kind: .thinking, message: "thinkingBudget and thinkingLevel are both set; set only one")
         ]
       }
-      return [CatalogFinding(severity: .warning, kind: .thinkingNotChecked, message: "unknown model \(model): thinking settings not checked")]
+      return [
+        CatalogFinding(
+          severity: .warning, kind: .thinkingNotChecked,
+          message: "unknown model \(model): thinking settings not checked")
+      ]
     }
     guard let rule = entry.thinking else {
       return [
@@ -68,13 +73,21 @@ extension ModelCatalog {
   /// of a million lines on one model resolves its name once.
   public func preflight(model: String, entry: ModelEntry?, facts: RequestFacts, date: CalendarDay) -> [CatalogFinding] {
     var out = checkThinking(model: model, entry: entry, config: facts.thinking)
-    func warn(_ kind: CatalogFinding.Kind, _ m: String) { out.append(CatalogFinding(severity: .warning, kind: kind, message: m)) }
+    func warn(_ kind: CatalogFinding.Kind, _ m: String) {
+      out.append(CatalogFinding(severity: .warning, kind: kind, message: m))
+    }
     guard let entry else {
       if !out.contains(where: { $0.kind == .thinkingNotChecked }) {
-        warn(.unknownModel, "model \(model) is not in the model catalog: its rules are not checked and its results are unpriced (add it with --models FILE)")
+        warn(
+          .unknownModel,
+          "model \(model) is not in the model catalog: its rules are not checked and its results are unpriced (add it with --models FILE)"
+        )
       } else {
         out.removeAll { $0.kind == .thinkingNotChecked }
-        warn(.unknownModel, "model \(model) is not in the model catalog: its rules (thinking included) are not checked and its results are unpriced (add it with --models FILE)")
+        warn(
+          .unknownModel,
+          "model \(model) is not in the model catalog: its rules (thinking included) are not checked and its results are unpriced (add it with --models FILE)"
+        )
       }
       return out
     }
@@ -83,7 +96,9 @@ extension ModelCatalog {
     switch status.effective(on: date) {
     case .shutDown:
       if let to = status.routesTo {
-        warn(.shutDown, "\(named) was shut down on \(status.shutdown!): Google routes its requests to \(to), billed at \(to)'s rates")
+        warn(
+          .shutDown,
+          "\(named) was shut down on \(status.shutdown!): Google routes its requests to \(to), billed at \(to)'s rates")
       } else {
         let instead = status.replacement.map { "; use \($0)" } ?? ""
         warn(.shutDown, "\(named) was shut down on \(status.shutdown!): its requests will fail\(instead)")
@@ -106,7 +121,9 @@ extension ModelCatalog {
       warn(.imageOutput, "\(named) does not answer with images (responseModalities asks for IMAGE)")
     }
     if let limit = entry.limits?.inputTokens, facts.estimatedInputTokens > limit {
-      warn(.inputTooLong, "a prompt of \(named) is about \(facts.estimatedInputTokens) tokens, above its input limit of \(limit)")
+      warn(
+        .inputTooLong,
+        "a prompt of \(named) is about \(facts.estimatedInputTokens) tokens, above its input limit of \(limit)")
     }
     if let features = entry.features {
       for f in Feature.allCases where facts.uses.contains(f) && features[f] == false {

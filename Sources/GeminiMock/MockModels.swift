@@ -108,9 +108,12 @@ struct MockModels: Sendable {
   /// catalog names (`…-preview-09-2025`, `…-001`) are resolved and answer under their own name.
   func lookup(_ name: String) -> MockModel? {
     if let m = byName[name] { return m }
-    guard let r = catalog.resolve(name), let served = Self.served(r.entry, catalog: catalog, today: today) else { return nil }
+    guard let r = catalog.resolve(name), let served = Self.served(r.entry, catalog: catalog, today: today) else {
+      return nil
+    }
     let asked = ModelCatalog.normalize(name)
-    return MockModel(id: r.entry.id, servedId: served.id == r.entry.id ? asked : served.id, entry: r.entry, served: served)
+    return MockModel(
+      id: r.entry.id, servedId: served.id == r.entry.id ? asked : served.id, entry: r.entry, served: served)
   }
 
   /// The bundled catalog as of today, for requests built outside a server (tests, tools).

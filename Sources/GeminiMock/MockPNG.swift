@@ -25,7 +25,9 @@ enum MockPNG {
     return png
   }
 
-  static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+  static func be32(_ v: UInt32) -> [UInt8] {
+    [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+  }
 
   static func chunk(_ type: String, _ data: [UInt8], into out: inout [UInt8]) {
     let t = Array(type.utf8)

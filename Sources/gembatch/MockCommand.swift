@@ -80,8 +80,10 @@ struct MockCommand: AsyncParsableCommand {
   @Option(name: .long, help: ArgumentHelp("A model catalog file that adds models or overrides facts (repeatable).", valueName: "path"))
   var models: [String] = []
 
-  @Option(name: .long, help: ArgumentHelp("Read the catalog as of this day (YYYY-MM-DD; default today): what is shut down and where it routes.", valueName: "date"))
-  var today: String?
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Read the catalog as of this day (default today): what is shut down and where it routes.", valueName: "YYYY-MM-DD"))
+  var date: String?
 
   @Option(name: .long, help: ArgumentHelp("Extra delay before a flex answer (same forms as --latency).", valueName: "latency"))
   var flexLatency: String = "0"
@@ -147,8 +149,8 @@ struct MockCommand: AsyncParsableCommand {
     }
     c.extraModels = Set(model)
     do { c.catalog = try ModelCatalog.load(overrides: models) } catch { throw ValidationError("\(error)") }
-    if let today {
-      guard let d = CalendarDay(iso: today) else { throw ValidationError("--today must be a date YYYY-MM-DD") }
+    if let date {
+      guard let d = CalendarDay(iso: date) else { throw ValidationError("--date must be a date YYYY-MM-DD") }
       c.today = d
     }
     guard let fl = LatencyModel.parse(flexLatency) else { throw ValidationError("--flex-latency: cannot read \(flexLatency)") }

@@ -22,7 +22,9 @@ enum ModelsFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options every `models` subcommand shares: which catalog, as of which day.
 struct CatalogOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("A model catalog file that adds models or overrides facts (repeatable).", valueName: "path"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp("A model catalog file that adds models or overrides facts (repeatable).", valueName: "path"))
   var models: [String] = []
 
   @Option(name: .long, help: ArgumentHelp("An old-form price file, folded into the catalog.", valueName: "path"))
@@ -74,7 +76,8 @@ struct ModelsList: ParsableCommand {
 struct ModelsRefresh: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "refresh",
-    abstract: "Read the live GET /v1beta/models (all pages) and show ids added and removed and changed limits or thinking flags.",
+    abstract:
+      "Read the live GET /v1beta/models (all pages) and show ids added and removed and changed limits or thinking flags.",
     discussion: "With --write FILE, the differences are written as a catalog override file for --models.")
 
   @OptionGroup var endpointOptions: EndpointOptions

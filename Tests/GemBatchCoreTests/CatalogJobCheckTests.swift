@@ -9,7 +9,9 @@ import Testing
 @Suite struct CatalogJobCheckTests {
   static let day = CalendarDay(iso: "2026-12-01")!
 
-  func read(_ lines: [String], catalog: ModelCatalog? = nil) throws -> (report: ValidationReport, notices: [CatalogNotice]) {
+  func read(_ lines: [String], catalog: ModelCatalog? = nil) throws -> (
+    report: ValidationReport, notices: [CatalogNotice]
+  ) {
     let dir = JobsTestKit.tempDir("catalog")
     let file = JobsTestKit.write(lines.joined(separator: "\n") + "\n", to: dir + "/jobs.jsonl")
     let c = try catalog ?? ModelCatalog.bundled()
@@ -20,8 +22,11 @@ import Testing
   @Test func warningsOncePerModelAndKind() throws {
     var lines: [String] = []
     for i in 0..<50 { lines.append(#"{"id":"p\#(i)","model":"gemini-2.5-pro","prompt":"x \#(i)"}"#) }
-    lines.append(#"{"id":"img","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"responseModalities":["TEXT","IMAGE"]}}"#)
-    lines.append(#"{"id":"img2","model":"gemini-3.8-flash","prompt":"y","generationConfig":{"responseModalities":["IMAGE"]}}"#)
+    lines.append(
+      #"{"id":"img","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"responseModalities":["TEXT","IMAGE"]}}"#
+    )
+    lines.append(
+      #"{"id":"img2","model":"gemini-3.8-flash","prompt":"y","generationConfig":{"responseModalities":["IMAGE"]}}"#)
     lines.append(#"{"id":"maps","model":"gemini-2.0-flash","prompt":"x","tools":[{"googleMaps":{}}]}"#)
     lines.append(#"{"id":"u","model":"brand-new-model","prompt":"x"}"#)
     let (report, notices) = try read(lines)
@@ -32,8 +37,13 @@ import Testing
   }
 
   @Test func thinkingErrorsStillStopEveryLine() throws {
-    let lines = (0..<3).map { #"{"id":"t\#($0)","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MINIMAL"}}}"# }
-      + [#"{"id":"ok","model":"gemini-3.1-pro-preview","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MEDIUM"}}}"#]
+    let lines =
+      (0..<3).map {
+        #"{"id":"t\#($0)","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MINIMAL"}}}"#
+      }
+      + [
+        #"{"id":"ok","model":"gemini-3.1-pro-preview","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MEDIUM"}}}"#
+      ]
     let (report, _) = try read(lines)
     #expect(report.errors.map(\.code) == [.thinkingConfig, .thinkingConfig, .thinkingConfig])
     #expect(report.errors.allSatisfy { $0.message.contains("use one of LOW, MEDIUM, HIGH") })
@@ -52,7 +62,9 @@ import Testing
 
   @Test func theConfigFileNamesModelFilesRelativeToItself() throws {
     let dir = JobsTestKit.tempDir("config")
-    JobsTestKit.write(#"{"version":"mine","models":[{"id":"house-model","prices":[{"input":1,"output":1}]}]}"#, to: dir + "/models.json")
+    JobsTestKit.write(
+      #"{"version":"mine","models":[{"id":"house-model","prices":[{"input":1,"output":1}]}]}"#, to: dir + "/models.json"
+    )
     let config = JobsTestKit.write(#"{"model":"house-model","models":"models.json"}"#, to: dir + "/run.json")
     let c = try RunConfigFile.load(path: config)
     #expect(c.models == [dir + "/models.json"])

@@ -12,12 +12,14 @@ import Testing
   let interpreter: OutcomeInterpreter
 
   init() throws {
-    interpreter = OutcomeInterpreter(policy: RetryPolicy(maxAttempts: 3), price: Pricing(catalog: try ModelCatalog.bundled()).priceFunction)
+    interpreter = OutcomeInterpreter(
+      policy: RetryPolicy(maxAttempts: 3), price: Pricing(catalog: try ModelCatalog.bundled()).priceFunction)
   }
 
   func job(_ model: String, tier: String? = nil) -> DispatchJob {
     DispatchJob(
-      id: "j", seq: 0, model: model, body: Data("{}".utf8), requestHash: "h", estimatedInputTokens: 10, isJSONMode: false,
+      id: "j", seq: 0, model: model, body: Data("{}".utf8), requestHash: "h", estimatedInputTokens: 10,
+      isJSONMode: false,
       outputSchema: nil, attempts: 1, serviceTier: tier)
   }
 
@@ -27,14 +29,19 @@ import Testing
     return Exchange(httpStatus: 200, rawBody: data, result: .success(r), latency: .milliseconds(10), serviceTier: tier)
   }
 
-  func result(_ model: String, _ json: String, header: String? = nil, at now: Double = dec1, tier: String? = nil) throws -> ResultRecord {
+  func result(_ model: String, _ json: String, header: String? = nil, at now: Double = dec1, tier: String? = nil) throws
+    -> ResultRecord
+  {
     let (f, _) = interpreter.interpret(
-      job: job(model, tier: tier), attemptId: 1, attemptNo: 1, runId: 1, exchange: try exchange(json, tier: header), random: 0.5,
+      job: job(model, tier: tier), attemptId: 1, attemptNo: 1, runId: 1, exchange: try exchange(json, tier: header),
+      random: 0.5,
       now: now)
     return try #require(f.result)
   }
 
-  static func answer(model: String, usage: String = #"{"promptTokenCount":1000,"candidatesTokenCount":1000,"totalTokenCount":2000}"#) -> String {
+  static func answer(
+    model: String, usage: String = #"{"promptTokenCount":1000,"candidatesTokenCount":1000,"totalTokenCount":2000}"#
+  ) -> String {
     #"{"candidates":[{"content":{"role":"model","parts":[{"text":"ok"}]},"finishReason":"STOP"}],"usageMetadata":\#(usage),"modelVersion":"\#(model)"}"#
   }
 
@@ -51,15 +58,19 @@ import Testing
     let flex = try result("gemini-3.8-flash", Self.answer(model: "gemini-3.8-flash"), header: "flex", tier: "flex")
     #expect(flex.serviceTier == "flex" && flex.costUSD == 0.00225)
     // Priority asked, downgraded to standard by the server: standard price, 4,500 /1M.
-    let down = try result("gemini-3.8-flash", Self.answer(model: "gemini-3.8-flash"), header: "standard", tier: "priority")
+    let down = try result(
+      "gemini-3.8-flash", Self.answer(model: "gemini-3.8-flash"), header: "standard", tier: "priority")
     #expect(down.serviceTier == "standard" && down.costUSD == 0.0045)
     // Priority confirmed: ×1.8 = 8,100 /1M.
-    let priority = try result("gemini-3.8-flash", Self.answer(model: "gemini-3.8-flash"), header: "priority", tier: "priority")
+    let priority = try result(
+      "gemini-3.8-flash", Self.answer(model: "gemini-3.8-flash"), header: "priority", tier: "priority")
     #expect(priority.costUSD == 0.0081)
     // The usage's serviceTier when the header is missing (a proxy that drops it).
     let viaUsage = try result(
       "gemini-3.8-flash",
-      Self.answer(model: "gemini-3.8-flash", usage: #"{"promptTokenCount":1000,"candidatesTokenCount":1000,"serviceTier":"flex"}"#))
+      Self.answer(
+        model: "gemini-3.8-flash", usage: #"{"promptTokenCount":1000,"candidatesTokenCount":1000,"serviceTier":"flex"}"#
+      ))
     #expect(viaUsage.serviceTier == "flex" && viaUsage.costUSD == 0.00225)
   }
 
@@ -77,11 +88,13 @@ import Testing
 
   @Test func aShedFlexRequestIsRetriedAsItsOwnClass() throws {
     let body = Data(#"{"error":{"code":503,"message":"The flex tier has no capacity","status":"UNAVAILABLE"}}"#.utf8)
-    let ex = Exchange(httpStatus: 503, rawBody: body, result: .failure(.fromHTTP(status: 503, body: body)), latency: .milliseconds(5))
+    let ex = Exchange(
+      httpStatus: 503, rawBody: body, result: .failure(.fromHTTP(status: 503, body: body)), latency: .milliseconds(5))
     let policy = RetryPolicy(maxAttempts: 2)
     let i = OutcomeInterpreter(policy: policy)
     // The attempt that would have exhausted a standard request's budget: a flex one goes on.
-    let (f, s) = i.interpret(job: job("gemini-3.8-flash", tier: "flex"), attemptId: 1, attemptNo: 2, runId: 1, exchange: ex, random: 1, now: 0)
+    let (f, s) = i.interpret(
+      job: job("gemini-3.8-flash", tier: "flex"), attemptId: 1, attemptNo: 2, runId: 1, exchange: ex, random: 1, now: 0)
     #expect(f.errorClass == "shed" && f.jobState == .waiting)
     guard case .retry(let after) = s.kind else {
       Issue.record("a shed request is retried")
@@ -90,14 +103,20 @@ import Testing
     #expect(after == .seconds(10))  // 5 s × 2^(2−1), the shed backoff, full draw
     #expect(!s.rateLimited)
     // The same 503 for a standard request is transient, and its attempts are used up.
-    let (g, _) = i.interpret(job: job("gemini-3.8-flash"), attemptId: 1, attemptNo: 2, runId: 1, exchange: ex, random: 1, now: 0)
+    let (g, _) = i.interpret(
+      job: job("gemini-3.8-flash"), attemptId: 1, attemptNo: 2, runId: 1, exchange: ex, random: 1, now: 0)
     #expect(g.errorClass == "transient" && g.failureClass == "attempts_exhausted")
     // A run's --tier flex counts as the request's tier.
     var runFlex = i
     runFlex.defaultTier = "flex"
-    #expect(runFlex.interpret(job: job("gemini-3.8-flash"), attemptId: 1, attemptNo: 2, runId: 1, exchange: ex, random: 1, now: 0).0.errorClass == "shed")
+    #expect(
+      runFlex.interpret(
+        job: job("gemini-3.8-flash"), attemptId: 1, attemptNo: 2, runId: 1, exchange: ex, random: 1, now: 0
+      ).0.errorClass == "shed")
     // After maxShedAttempts, it fails as flex_shed.
-    #expect(policy.decide(.shed(suggestedDelay: nil), attempt: policy.maxShedAttempts, random: 0.5) == .fail(failureClass: "flex_shed"))
+    #expect(
+      policy.decide(.shed(suggestedDelay: nil), attempt: policy.maxShedAttempts, random: 0.5)
+        == .fail(failureClass: "flex_shed"))
   }
 
   @Test func everyPartOfTheAnswerIsKept() throws {
@@ -116,7 +135,9 @@ import Testing
       """
     let r = try result("gemini-2.5-flash-image", json)
     let media = try #require(r.mediaJSON.flatMap { try? JSONValue.parse($0).arrayValue })
-    #expect(media.count == 1 && media[0]["part"]?.intValue == 1 && media[0]["mimeType"] == "image/png" && media[0]["bytes"]?.intValue == 10)
+    #expect(
+      media.count == 1 && media[0]["part"]?.intValue == 1 && media[0]["mimeType"] == "image/png"
+        && media[0]["bytes"]?.intValue == 10)
     #expect(r.mapsSourcesJSON?.contains("places/ChIJx") == true)
     #expect(r.groundingSourcesJSON?.contains("https://w") == true)
     #expect(r.groundingSupportsJSON?.contains("\"chunks\":[1]") == true)
@@ -128,28 +149,36 @@ import Testing
     // Priced at the image rate: 20×0.30 + 10×2.50 + 1,290×30 = 38,731 /1M, and one Maps-grounded prompt (n/v) — but
     // 2.5 Flash Image has no Maps price: the result is unpriced rather than under-priced.
     #expect(r.costUSD == nil)
-    let plain = try result("gemini-2.5-flash-image", json.replacingOccurrences(of: #",{"maps":{"uri":"https://maps.google.com/?cid=1","title":"Café","placeId":"places/ChIJx"}}"#, with: ""))
+    let plain = try result(
+      "gemini-2.5-flash-image",
+      json.replacingOccurrences(
+        of: #",{"maps":{"uri":"https://maps.google.com/?cid=1","title":"Café","placeId":"places/ChIJx"}}"#, with: ""))
     #expect(plain.costUSD == 0.038731)
   }
 
   @Test func theBlockingCategoryIsNamed() throws {
     let blocked = try result(
       "gemini-3.8-flash",
-      #"{"candidates":[{"content":{},"finishReason":"SAFETY","safetyRatings":[{"category":"HARM_CATEGORY_HATE_SPEECH","probability":"NEGLIGIBLE"},{"category":"HARM_CATEGORY_HARASSMENT","probability":"MEDIUM","blocked":true}]}],"usageMetadata":{"promptTokenCount":5},"modelVersion":"gemini-3.8-flash"}"#)
+      #"{"candidates":[{"content":{},"finishReason":"SAFETY","safetyRatings":[{"category":"HARM_CATEGORY_HATE_SPEECH","probability":"NEGLIGIBLE"},{"category":"HARM_CATEGORY_HARASSMENT","probability":"MEDIUM","blocked":true}]}],"usageMetadata":{"promptTokenCount":5},"modelVersion":"gemini-3.8-flash"}"#
+    )
     #expect(blocked.blockCategory == "HARM_CATEGORY_HARASSMENT")
     let prompt = try result(
       "gemini-3.8-flash",
-      #"{"promptFeedback":{"blockReason":"SAFETY","safetyRatings":[{"category":"HARM_CATEGORY_SEXUALLY_EXPLICIT","probability":"NEGLIGIBLE"},{"category":"HARM_CATEGORY_DANGEROUS_CONTENT","probability":"HIGH"}]},"usageMetadata":{"promptTokenCount":5},"modelVersion":"gemini-3.8-flash"}"#)
+      #"{"promptFeedback":{"blockReason":"SAFETY","safetyRatings":[{"category":"HARM_CATEGORY_SEXUALLY_EXPLICIT","probability":"NEGLIGIBLE"},{"category":"HARM_CATEGORY_DANGEROUS_CONTENT","probability":"HIGH"}]},"usageMetadata":{"promptTokenCount":5},"modelVersion":"gemini-3.8-flash"}"#
+    )
     #expect(prompt.blockCategory == "HARM_CATEGORY_DANGEROUS_CONTENT")
     #expect(prompt.safetyRatingsJSON?.contains("\"prompt\"") == true)
   }
 
   @Test func tieredTransportAddsTheTierOnlyWhereNoneIsNamed() {
     let plain = Data(#"{"contents":[]}"#.utf8)
-    #expect(String(decoding: TieredTransport.withTier(plain, "flex"), as: UTF8.self) == #"{"contents":[],"serviceTier":"flex"}"#)
+    #expect(
+      String(decoding: TieredTransport.withTier(plain, "flex"), as: UTF8.self)
+        == #"{"contents":[],"serviceTier":"flex"}"#)
     let named = Data(#"{"contents":[],"serviceTier":"standard"}"#.utf8)
     #expect(TieredTransport.withTier(named, "flex") == named)
-    #expect(String(decoding: TieredTransport.withTier(Data("{}".utf8), "flex"), as: UTF8.self) == #"{"serviceTier":"flex"}"#)
+    #expect(
+      String(decoding: TieredTransport.withTier(Data("{}".utf8), "flex"), as: UTF8.self) == #"{"serviceTier":"flex"}"#)
     #expect(DispatchJob.serviceTier(body: named) == "standard" && DispatchJob.serviceTier(body: plain) == nil)
   }
 }

@@ -17,22 +17,30 @@ import Testing
 
   @Test func aRunPricesWhatRanAtTheTierThatRan() async throws {
     let dir = try CLI.tempDir()
-    let file = try Self.write(dir, [
-      #"{"id":"lite-flex","model":"gemini-2.5-flash-lite","prompt":"Name a prime."}"#,
-      #"{"id":"lite-standard","model":"gemini-2.5-flash-lite","prompt":"Name a colour.","serviceTier":"standard"}"#,
-      #"{"id":"routed","model":"gemini-2.5-pro","prompt":"Name a river."}"#,
-      #"{"id":"routed-2","model":"gemini-2.5-pro","prompt":"Name a sea."}"#,
-    ])
+    let file = try Self.write(
+      dir,
+      [
+        #"{"id":"lite-flex","model":"gemini-2.5-flash-lite","prompt":"Name a prime."}"#,
+        #"{"id":"lite-standard","model":"gemini-2.5-flash-lite","prompt":"Name a colour.","serviceTier":"standard"}"#,
+        #"{"id":"routed","model":"gemini-2.5-pro","prompt":"Name a river."}"#,
+        #"{"id":"routed-2","model":"gemini-2.5-pro","prompt":"Name a sea."}"#,
+      ])
     let db = dir.appendingPathComponent("s.sqlite")
     let r = try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig()) { port in
       try await CLI.run(
-        ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none", "--tier", "flex"],
+        [
+          "run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none", "--tier",
+          "flex",
+        ],
         env: Self.env)
     }
     #expect(r.status == 0, "\(r.stderr)")
     // One warning for 2.5 Pro (two jobs), naming where it routes and that it is billed there.
-    let warnings = r.stderr.components(separatedBy: "\n").filter { $0.contains("warning:") && $0.contains("gemini-2.5-pro") }
-    #expect(warnings.count == 1 && warnings[0].contains("gemini-3.8-flash") && warnings[0].contains("billed"), "\(r.stderr)")
+    let warnings = r.stderr.components(separatedBy: "\n").filter {
+      $0.contains("warning:") && $0.contains("gemini-2.5-pro")
+    }
+    #expect(
+      warnings.count == 1 && warnings[0].contains("gemini-3.8-flash") && warnings[0].contains("billed"), "\(r.stderr)")
     let q = try DatabaseQueue(path: db.path)
     let rows = try await q.read { db in
       try Row.fetchAll(
@@ -52,28 +60,35 @@ import Testing
     // A line's own serviceTier wins over --tier.
     #expect((rows[1]["service_tier"] as String?) == "standard")
     // 2.5 Pro was answered by 3.8 Flash: stored and priced as such.
-    #expect((rows[2]["model"] as String) == "gemini-2.5-pro" && (rows[2]["served_model"] as String?) == "gemini-3.8-flash")
+    #expect(
+      (rows[2]["model"] as String) == "gemini-2.5-pro" && (rows[2]["served_model"] as String?) == "gemini-3.8-flash")
     #expect((rows[2]["model_version"] as String?) == "gemini-3.8-flash")
     #expect((rows[2]["price_version"] as String?) == "2026-12-01.1")
     // The stored request carries no tier (the run added it on the way out), so the hash is the line's.
-    let body = try await q.read { db in try Data.fetchOne(db, sql: "SELECT request_json FROM jobs WHERE id = 'lite-flex'") }
+    let body = try await q.read { db in
+      try Data.fetchOne(db, sql: "SELECT request_json FROM jobs WHERE id = 'lite-flex'")
+    }
     #expect(body.map { String(decoding: $0, as: UTF8.self).contains("serviceTier") } == false)
     // The report shows requested → served and the tier.
     let report = try await CLI.run(["report", "--db", db.path])
     #expect(report.status == 0)
-    #expect(report.stdout.contains("Served as") && report.stdout.contains("gemini-3.8-flash") && report.stdout.contains("flex"))
+    #expect(
+      report.stdout.contains("Served as") && report.stdout.contains("gemini-3.8-flash")
+        && report.stdout.contains("flex"))
   }
 
   @Test func validateRefusesALevelTheModelLacksAndWarnsOncePerModel() async throws {
     let dir = try CLI.tempDir()
-    let file = try Self.write(dir, [
-      #"{"id":"a","model":"gemini-3.1-pro-preview","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MEDIUM"}}}"#,
-      #"{"id":"b","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MINIMAL"}}}"#,
-      #"{"id":"c","model":"gemini-2.5-flash","prompt":"x"}"#,
-      #"{"id":"d","model":"gemini-2.5-flash","prompt":"y"}"#,
-      #"{"id":"e","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"responseModalities":["IMAGE"]}}"#,
-      #"{"id":"f","model":"my-new-model","prompt":"x"}"#,
-    ])
+    let file = try Self.write(
+      dir,
+      [
+        #"{"id":"a","model":"gemini-3.1-pro-preview","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MEDIUM"}}}"#,
+        #"{"id":"b","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"thinkingConfig":{"thinkingLevel":"MINIMAL"}}}"#,
+        #"{"id":"c","model":"gemini-2.5-flash","prompt":"x"}"#,
+        #"{"id":"d","model":"gemini-2.5-flash","prompt":"y"}"#,
+        #"{"id":"e","model":"gemini-3.8-flash","prompt":"x","generationConfig":{"responseModalities":["IMAGE"]}}"#,
+        #"{"id":"f","model":"my-new-model","prompt":"x"}"#,
+      ])
     let r = try await CLI.run(["validate", file.path])
     #expect(r.status == 2)
     #expect(r.stdout.contains(":2") && r.stdout.contains("use one of LOW, MEDIUM, HIGH"), "\(r.stdout)")
@@ -83,14 +98,20 @@ import Testing
     #expect(lines.contains { $0.hasPrefix("warning:") && $0.contains("images") })
     #expect(lines.contains { $0.hasPrefix("warning:") && $0.contains("my-new-model") && $0.contains("--models") })
     // With a --models file that adds the model, it is known.
-    let models = try Self.write(dir, [#"{"version":"mine","models":[{"id":"my-new-model","prices":[{"input":1,"output":2}]}]}"#], name: "models.json")
+    let models = try Self.write(
+      dir, [#"{"version":"mine","models":[{"id":"my-new-model","prices":[{"input":1,"output":2}]}]}"#],
+      name: "models.json")
     let r2 = try await CLI.run(["validate", file.path, "--models", models.path])
     #expect(!r2.stdout.contains("my-new-model is not in"), "\(r2.stdout)")
     // A bad --models file is refused at start, naming the file and the JSON path.
     let bad = try Self.write(dir, [#"{"version":"x","models":[{"id":"m","prices":[{"input":1}]}]}"#], name: "bad.json")
     let r3 = try await CLI.run(["validate", file.path, "--models", bad.path])
-    #expect(r3.status == 2 && r3.stderr.contains(bad.path) && r3.stderr.contains("models[0].prices[0].output"), "\(r3.stderr)")
-    let r4 = try await CLI.run(["run", file.path, "--endpoint", "mock", "--db", dir.appendingPathComponent("x.sqlite").path, "--tier", "turbo"])
+    #expect(
+      r3.status == 2 && r3.stderr.contains(bad.path) && r3.stderr.contains("models[0].prices[0].output"), "\(r3.stderr)"
+    )
+    let r4 = try await CLI.run([
+      "run", file.path, "--endpoint", "mock", "--db", dir.appendingPathComponent("x.sqlite").path, "--tier", "turbo",
+    ])
     #expect(r4.status == 2 && r4.stderr.contains("--tier"))
   }
 
@@ -113,7 +134,10 @@ import Testing
   @Test func modelsRefreshAgainstTheMock() async throws {
     let dir = try CLI.tempDir()
     let live = try Self.write(
-      dir, [#"{"version":"live","models":[{"id":"gemini-3.8-flash","limits":{"inputTokens":1048576,"outputTokens":131072}}]}"#],
+      dir,
+      [
+        #"{"version":"live","models":[{"id":"gemini-3.8-flash","limits":{"inputTokens":1048576,"outputTokens":131072}}]}"#
+      ],
       name: "live.json")
     var config = RunEndToEndTests.mockConfig()
     config.catalog = try ModelCatalog.load(overrides: [live.path])
@@ -122,7 +146,10 @@ import Testing
     let out = dir.appendingPathComponent("refresh.json")
     let r = try await GeminiMockServer.withServer(config) { port in
       try await CLI.run(
-        ["models", "refresh", "--endpoint", "http://127.0.0.1:\(port)", "--page-size", "3", "--date", "2026-12-01", "--write", out.path],
+        [
+          "models", "refresh", "--endpoint", "http://127.0.0.1:\(port)", "--page-size", "3", "--date", "2026-12-01",
+          "--write", out.path,
+        ],
         env: Self.env)
     }
     #expect(r.status == 0, "\(r.stderr)")
@@ -138,18 +165,23 @@ import Testing
   /// written out by `export --media-dir`, named in the rows. Maps sources and the rest in export.
   @Test func imagesAndMapsThroughRunAndExport() async throws {
     let dir = try CLI.tempDir()
-    let file = try Self.write(dir, [
-      #"{"id":"img/1","model":"gemini-2.5-flash-image","prompt":"A lighthouse.","generationConfig":{"responseModalities":["TEXT","IMAGE"]}}"#,
-      #"{"id":"maps","model":"gemini-2.5-flash-lite","prompt":"Coffee near the Louvre.","tools":[{"googleMaps":{}}]}"#,
-      #"{"id":"two","model":"gemini-2.5-flash-lite","prompt":"Two answers.","generationConfig":{"candidateCount":2}}"#,
-    ])
+    let file = try Self.write(
+      dir,
+      [
+        #"{"id":"img/1","model":"gemini-2.5-flash-image","prompt":"A lighthouse.","generationConfig":{"responseModalities":["TEXT","IMAGE"]}}"#,
+        #"{"id":"maps","model":"gemini-2.5-flash-lite","prompt":"Coffee near the Louvre.","tools":[{"googleMaps":{}}]}"#,
+        #"{"id":"two","model":"gemini-2.5-flash-lite","prompt":"Two answers.","generationConfig":{"candidateCount":2}}"#,
+      ])
     let db = dir.appendingPathComponent("s.sqlite")
     let r = try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig()) { port in
-      try await CLI.run(["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none"], env: Self.env)
+      try await CLI.run(
+        ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none"],
+        env: Self.env)
     }
     #expect(r.status == 0, "\(r.stderr)")
     let q = try DatabaseQueue(path: db.path)
-    let img = try #require(try await q.read { db in try Row.fetchOne(db, sql: "SELECT * FROM results WHERE job_id = 'img/1'") })
+    let img = try #require(
+      try await q.read { db in try Row.fetchOne(db, sql: "SELECT * FROM results WHERE job_id = 'img/1'") })
     let usage = try JSONValue.parse(img["usage_json"] as String)
     let prompt = usage["promptTokenCount"]?.intValue ?? 0
     let out = usage["candidatesTokenCount"]?.intValue ?? 0
@@ -157,18 +189,24 @@ import Testing
     let expected = (Double(prompt) * 0.30 + Double(out - 1290) * 2.50 + 1290 * 30) / 1e6
     #expect(abs((img["cost_usd"] as Double) - expected) < 1e-12)
     #expect((img["media"] as String?)?.contains("image/png") == true)
-    let maps = try #require(try await q.read { db in try Row.fetchOne(db, sql: "SELECT maps_sources, cost_usd FROM results WHERE job_id = 'maps'") })
+    let maps = try #require(
+      try await q.read { db in
+        try Row.fetchOne(db, sql: "SELECT maps_sources, cost_usd FROM results WHERE job_id = 'maps'")
+      })
     #expect((maps["maps_sources"] as String?)?.contains("placeId") == true)
     #expect((maps["cost_usd"] as Double?) ?? 0 > 0.025)  // one Maps-grounded prompt at $25/1000, plus tokens
 
     let media = dir.appendingPathComponent("media")
     let jsonl = dir.appendingPathComponent("out.jsonl")
     let e = try await CLI.run([
-      "export", "--db", db.path, "--out", jsonl.path, "--media-dir", media.path, "--include-grounding", "--include-candidates",
+      "export", "--db", db.path, "--out", jsonl.path, "--media-dir", media.path, "--include-grounding",
+      "--include-candidates",
       "--include-safety",
     ])
     #expect(e.status == 0, "\(e.stderr)")
-    let rows = try String(contentsOf: jsonl, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    let rows = try String(contentsOf: jsonl, encoding: .utf8).split(separator: "\n").map {
+      try JSONValue.parse(String($0))
+    }
     let files = rows[0]["media"]?.arrayValue?.compactMap(\.stringValue) ?? []
     #expect(files.count == 1 && files[0].hasSuffix("-c0-p1.png") && files[0].hasPrefix("img_1-"), "\(files)")
     let png = try Data(contentsOf: media.appendingPathComponent(files[0]))
@@ -177,7 +215,9 @@ import Testing
     #expect(rows[1]["maps_sources"]?.arrayValue?.isEmpty == false)
     #expect(rows[2]["candidates"]?.arrayValue?.count == 2)
     let csv = dir.appendingPathComponent("out.csv")
-    let c = try await CLI.run(["export", "--db", db.path, "--out", csv.path, "--format", "csv", "--media-dir", media.path])
+    let c = try await CLI.run([
+      "export", "--db", db.path, "--out", csv.path, "--format", "csv", "--media-dir", media.path,
+    ])
     #expect(c.status == 0)
     let text = try String(contentsOf: csv, encoding: .utf8)
     #expect(text.components(separatedBy: "\r\n")[0].hasSuffix(",media") && text.contains(files[0]))

@@ -11,8 +11,10 @@ import Testing
 
   static let referenceModels = [
     "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.5-flash", "gemini-3.5-flash-lite",
-    "gemini-3.1-flash-lite", "gemini-3.1-pro-preview", "gemini-3-flash-preview", "gemini-3-pro-preview", "gemini-2.5-pro",
-    "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-flash-image", "gemini-3.1-flash-image", "gemini-3-pro-image",
+    "gemini-3.1-flash-lite", "gemini-3.1-pro-preview", "gemini-3-flash-preview", "gemini-3-pro-preview",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-flash-image", "gemini-3.1-flash-image",
+    "gemini-3-pro-image",
     "gemini-3.1-flash-lite-image", "gemini-2.5-flash-image-preview", "gemini-3-pro-image-preview", "gemini-2.0-flash",
     "gemini-2.0-flash-lite",
   ]
@@ -34,7 +36,9 @@ import Testing
   @Test func everySourceTagIsDefined() {
     var tags: [String?] = catalog.tiers.values.map(\.provenance.source)
     for e in catalog.entries {
-      tags += [e.provenance.source, e.status.provenance.source, e.limits?.provenance.source, e.modalities?.provenance.source]
+      tags += [
+        e.provenance.source, e.status.provenance.source, e.limits?.provenance.source, e.modalities?.provenance.source,
+      ]
       tags += [e.features?.provenance.source, e.thinking?.provenance.source, e.implicitCache?.provenance.source]
       for r in e.prices { tags += [r.provenance.source, r.search?.provenance.source, r.maps?.provenance.source] }
     }
@@ -44,11 +48,17 @@ import Testing
   @Test func statusesAndRoutingOfTheReference() {
     let day = CatalogTestSupport.day("2026-12-01")
     func status(_ id: String) -> ModelStatus.Effective? { catalog.entry(id: id)?.status.effective(on: day) }
-    #expect(status("gemini-2.5-pro") == .shutDown && catalog.entry(id: "gemini-2.5-pro")?.status.routesTo == "gemini-3.8-flash")
-    #expect(status("gemini-2.5-flash") == .shutDown && catalog.entry(id: "gemini-2.5-flash")?.status.routesTo == "gemini-3.5-flash-lite")
+    #expect(
+      status("gemini-2.5-pro") == .shutDown
+        && catalog.entry(id: "gemini-2.5-pro")?.status.routesTo == "gemini-3.8-flash")
+    #expect(
+      status("gemini-2.5-flash") == .shutDown
+        && catalog.entry(id: "gemini-2.5-flash")?.status.routesTo == "gemini-3.5-flash-lite")
     #expect(catalog.entry(id: "gemini-2.5-pro")?.status.effective(on: CatalogTestSupport.day("2026-11-30")) == .ga)
     #expect(status("gemini-2.5-flash-lite") == .ga)
-    #expect(status("gemini-3-pro-preview") == .shutDown && catalog.entry(id: "gemini-3-pro-preview")?.status.replacement == "gemini-3.1-pro-preview")
+    #expect(
+      status("gemini-3-pro-preview") == .shutDown
+        && catalog.entry(id: "gemini-3-pro-preview")?.status.replacement == "gemini-3.1-pro-preview")
     #expect(status("gemini-3.1-pro-preview") == .preview)
     #expect(status("gemini-3.8-flash") == .ga)
     #expect(catalog.entry(id: "gemini-3.5-flash")?.status.routesTo == "gemini-3.6-flash")
@@ -65,7 +75,8 @@ import Testing
     #expect(catalog.entry(id: "gemini-2.5-flash-image")?.outputsImages == true)
     #expect(flash.outputsImages == false)
     let image = try #require(catalog.entry(id: "gemini-2.5-flash-image")?.prices.first?.imageOutput)
-    #expect(image.usdPerMTok == 30 && image.tokensPerImage == 1290 && image.usdPerImage == CatalogTestSupport.d("0.039"))
+    #expect(
+      image.usdPerMTok == 30 && image.tokensPerImage == 1290 && image.usdPerImage == CatalogTestSupport.d("0.039"))
   }
 
   /// The reference's n/v marks survive into the catalog, per fact.
@@ -101,13 +112,17 @@ import Testing
     let u = UsageMetadata(promptTokenCount: 1000, candidatesTokenCount: 1000)
     // 1000×0.60 + 1000×3.00 = 3600 /1M, for every day (the override's row is open).
     #expect(c.cost(model: "gemini-3.8-flash", usage: u, date: day)?.total == CatalogTestSupport.d("0.0036"))
-    #expect(c.cost(model: "gemini-3.8-flash", usage: u, date: CatalogTestSupport.day("2027-06-01"))?.total == CatalogTestSupport.d("0.0036"))
+    #expect(
+      c.cost(model: "gemini-3.8-flash", usage: u, date: CatalogTestSupport.day("2027-06-01"))?.total
+        == CatalogTestSupport.d("0.0036"))
     // The other groups of 3.8 Flash are the bundled ones.
     #expect(c.entry(id: "gemini-3.8-flash")?.thinking?.levels == ["LOW", "MEDIUM", "HIGH"])
     #expect(c.entry(id: "gemini-3.8-flash")?.origin == path)
     // The new model: 1000×1 + 1000×2 = 3000 /1M; its alias and thinking rule work.
     #expect(c.cost(model: "proxy-latest", usage: u, date: day)?.total == CatalogTestSupport.d("0.003"))
-    #expect(c.checkThinking(model: "my-proxy-model", config: ThinkingConfig(thinkingLevel: "MEDIUM")).first?.severity == .error)
+    #expect(
+      c.checkThinking(model: "my-proxy-model", config: ThinkingConfig(thinkingLevel: "MEDIUM")).first?.severity
+        == .error)
     // Before its first row: not in effect.
     #expect(c.cost(model: "my-proxy-model", usage: u, date: CatalogTestSupport.day("2026-10-31")) == nil)
     // The bundled catalog is untouched.
@@ -145,20 +160,59 @@ import Testing
     ("{\"models\":[]}", .invalid, "version", "\"version\""),
     ("{\"version\":\"x\"}", .invalid, "models", "\"models\""),
     ("{\"version\":\"x\",\"modles\":[]}", .invalid, "modles", "unknown field"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"output\":1}]}]}", .invalid, "models[0].prices[0].input", "required"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":-1,\"output\":1}]}]}", .invalid, "models[0].prices[0].input", "non-negative"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":\"abc\",\"output\":1}]}]}", .invalid, "models[0].prices[0].input", "non-negative"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"limits\":{\"inputTokns\":5}}]}", .invalid, "models[0].limits.inputTokns", "unknown field"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"status\":{\"shutdown\":\"2026-13-01\"}}]}", .invalid, "models[0].status.shutdown", "YYYY-MM-DD"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"thinking\":{\"control\":\"level\",\"levels\":[\"EXTREME\"]}}]}", .invalid, "models[0].thinking.levels[0]", "one of"),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"output\":1}]}]}", .invalid,
+      "models[0].prices[0].input", "required"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":-1,\"output\":1}]}]}", .invalid,
+      "models[0].prices[0].input", "non-negative"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":\"abc\",\"output\":1}]}]}", .invalid,
+      "models[0].prices[0].input", "non-negative"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"limits\":{\"inputTokns\":5}}]}", .invalid,
+      "models[0].limits.inputTokns", "unknown field"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"status\":{\"shutdown\":\"2026-13-01\"}}]}", .invalid,
+      "models[0].status.shutdown", "YYYY-MM-DD"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"thinking\":{\"control\":\"level\",\"levels\":[\"EXTREME\"]}}]}",
+      .invalid, "models[0].thinking.levels[0]", "one of"
+    ),
     ("{\"version\":\"x\",\"tiers\":{\"turbo\":2},\"models\":[]}", .unknownTier, "tiers.turbo", "unknown tier turbo"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":1,\"output\":1,\"tiers\":{\"economy\":0.3}}]}]}", .unknownTier, "models[0].prices[0].tiers.economy", "unknown tier"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"from\":\"2026-01-01\",\"until\":\"2026-06-30\",\"input\":1,\"output\":1},{\"from\":\"2026-06-30\",\"input\":2,\"output\":2}]}]}", .overlappingPrices, "models[0].prices[1]", "overlaps prices[0]"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":1,\"output\":1},{\"from\":\"2027-01-01\",\"input\":2,\"output\":2}]}]}", .overlappingPrices, "models[0].prices[1]", "overlaps"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"from\":\"2026-02-01\",\"until\":\"2026-01-01\",\"input\":1,\"output\":1}]}]}", .invalid, "models[0].prices[0].until", "before from"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"status\":{\"routesTo\":\"nowhere-model\"}}]}", .inconsistent, "models[id=m].status.routesTo", "not a model"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"aliases\":[\"gemini-3.8-flash\"]}]}", .inconsistent, "models[id=m]", "also means"),
-    ("{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":1,\"output\":1,\"grounding\":\"free\"}]}]}", .invalid, "models[0].prices[0].grounding", "no grounding plan"),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":1,\"output\":1,\"tiers\":{\"economy\":0.3}}]}]}",
+      .unknownTier, "models[0].prices[0].tiers.economy", "unknown tier"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"from\":\"2026-01-01\",\"until\":\"2026-06-30\",\"input\":1,\"output\":1},{\"from\":\"2026-06-30\",\"input\":2,\"output\":2}]}]}",
+      .overlappingPrices, "models[0].prices[1]", "overlaps prices[0]"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":1,\"output\":1},{\"from\":\"2027-01-01\",\"input\":2,\"output\":2}]}]}",
+      .overlappingPrices, "models[0].prices[1]", "overlaps"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"from\":\"2026-02-01\",\"until\":\"2026-01-01\",\"input\":1,\"output\":1}]}]}",
+      .invalid, "models[0].prices[0].until", "before from"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"status\":{\"routesTo\":\"nowhere-model\"}}]}", .inconsistent,
+      "models[id=m].status.routesTo", "not a model"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"aliases\":[\"gemini-3.8-flash\"]}]}", .inconsistent,
+      "models[id=m]", "also means"
+    ),
+    (
+      "{\"version\":\"x\",\"models\":[{\"id\":\"m\",\"prices\":[{\"input\":1,\"output\":1,\"grounding\":\"free\"}]}]}",
+      .invalid, "models[0].prices[0].grounding", "no grounding plan"
+    ),
     ("{\"version\":\"x\",\"models\":{\"m\":{\"output\":1}}}", .invalid, "models.m.input", "required"),
   ])
   func badFilesAreRefusedNamingFileAndPath(text: String, code: CatalogError.Code, path: String, detail: String) throws {
@@ -183,7 +237,8 @@ import Testing
     #expect(CalendarDay(iso: "2026-1-01") == nil && CalendarDay(iso: "x") == nil)
     #expect(CalendarDay(unixTime: 1_796_083_199) == CalendarDay(iso: "2026-11-30"))  // 23:59:59 UTC
     #expect(CalendarDay(unixTime: 1_796_083_200) == CalendarDay(iso: "2026-12-01"))
-    #expect(CalendarDay(unixTime: .infinity).dayNumber == 0 && CalendarDay(unixTime: -.greatestFiniteMagnitude).dayNumber < 0)
+    #expect(
+      CalendarDay(unixTime: .infinity).dayNumber == 0 && CalendarDay(unixTime: -.greatestFiniteMagnitude).dayNumber < 0)
     #expect(CalendarDay(iso: "2026-12-31")!.adding(days: 1) == CalendarDay(iso: "2027-01-01"))
   }
 }

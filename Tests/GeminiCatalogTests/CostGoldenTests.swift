@@ -15,7 +15,8 @@ import Testing
 
   /// The exact total, after checking the integer path stores the same Double.
   func total(
-    _ model: String, _ u: UsageMetadata, on day: CalendarDay? = nil, tier: ServiceTier = .standard, served: String? = nil,
+    _ model: String, _ u: UsageMetadata, on day: CalendarDay? = nil, tier: ServiceTier = .standard,
+    served: String? = nil,
     queries: Int = 0, maps: Int = 0, images: Int = 0
   ) throws -> CostBreakdown {
     let day = day ?? dec1
@@ -23,7 +24,8 @@ import Testing
       catalog.cost(
         model: model, usage: u, date: day, tier: tier, servedModel: served, searchQueries: queries, mapsPrompts: maps,
         images: images), "\(model) unpriced")
-    if queries == 0 && maps == 0, case .success(let t) = catalog.priceTarget(model: model, servedModel: served, date: day),
+    if queries == 0 && maps == 0,
+      case .success(let t) = catalog.priceTarget(model: model, servedModel: served, date: day),
       let tp = catalog.tierPricing(tier, row: t.row), let fast = IntegerPricing(row: t.row, tier: tp)
     {
       #expect(fast.costUSD(usage: u, images: images) == c.totalUSD, "integer path of \(model)")
@@ -33,7 +35,9 @@ import Testing
 
   @Test func proInBothContextTiers() throws {
     // ≤200k: 100,000×2 = 200,000; (2,000+3,000)×12 = 60,000 → 260,000 /1M.
-    let small = try total("gemini-3.1-pro-preview", UsageMetadata(promptTokenCount: 100_000, candidatesTokenCount: 2000, thoughtsTokenCount: 3000))
+    let small = try total(
+      "gemini-3.1-pro-preview",
+      UsageMetadata(promptTokenCount: 100_000, candidatesTokenCount: 2000, thoughtsTokenCount: 3000))
     #expect(!small.longContext && small.total == d("0.26"))
     // Exactly 200,000 is still the small tier: 200,000×2 = 400,000 /1M.
     #expect(try total("gemini-3.1-pro-preview", UsageMetadata(promptTokenCount: 200_000)).total == d("0.4"))
@@ -41,12 +45,15 @@ import Testing
     // 2,000×18 = 36,000 → 856,000 /1M.
     let big = try total(
       "gemini-3.1-pro-preview",
-      UsageMetadata(promptTokenCount: 250_000, cachedContentTokenCount: 50_000, candidatesTokenCount: 1000, thoughtsTokenCount: 1000))
+      UsageMetadata(
+        promptTokenCount: 250_000, cachedContentTokenCount: 50_000, candidatesTokenCount: 1000, thoughtsTokenCount: 1000
+      ))
     #expect(big.longContext && big.total == d("0.856"))
     #expect(big.cachedInput == d("0.02"))
   }
 
-  let cachedUsage = UsageMetadata(promptTokenCount: 10_000, cachedContentTokenCount: 8000, candidatesTokenCount: 500, thoughtsTokenCount: 1500)
+  let cachedUsage = UsageMetadata(
+    promptTokenCount: 10_000, cachedContentTokenCount: 8000, candidatesTokenCount: 500, thoughtsTokenCount: 1500)
 
   @Test func flashWithCachedTokens() throws {
     // 3.8 Flash (promotion): (10,000−8,000)=2,000×0.75 = 1,500; 8,000×0.075 = 600; 2,000×3.75 = 7,500 → 9,600 /1M.
@@ -73,7 +80,9 @@ import Testing
     #expect(c.total == d("0.0051"))
     // Grounding is not discounted: 3.1 Pro batch, 1,000 in, 1,000 out, 2 queries:
     // (1,000×2 + 1,000×12)×0.5 = 7,000 /1M + 2×14/1000 = 0.028.
-    let g = try total("gemini-3.1-pro-preview", UsageMetadata(promptTokenCount: 1000, candidatesTokenCount: 1000), tier: .batch, queries: 2)
+    let g = try total(
+      "gemini-3.1-pro-preview", UsageMetadata(promptTokenCount: 1000, candidatesTokenCount: 1000), tier: .batch,
+      queries: 2)
     #expect(g.tokens == d("0.007") && g.grounding == d("0.028") && g.total == d("0.035"))
   }
 
@@ -96,7 +105,9 @@ import Testing
     #expect(c.imageOutput == d("0.0387"))
     #expect(c.total == d("0.038731"))
     // Without per-modality counts, one image is taken as 1,290 tokens: the same cost.
-    #expect(try total("gemini-2.5-flash-image", UsageMetadata(promptTokenCount: 20, candidatesTokenCount: 1300), images: 1).total == d("0.038731"))
+    #expect(
+      try total("gemini-2.5-flash-image", UsageMetadata(promptTokenCount: 20, candidatesTokenCount: 1300), images: 1)
+        .total == d("0.038731"))
     // Batch halves the image too: 1,290×30×0.5 = 19,350 /1M ($0.0195 per image, as published, rounded).
     #expect(try total("gemini-2.5-flash-image", u, tier: .batch, images: 1).imageOutput == d("0.01935"))
     // 3 Pro Image: 100 in, 1,120 IMAGE + 50 TEXT out, 200 thoughts:
@@ -116,7 +127,8 @@ import Testing
     #expect(try total("gemini-2.5-pro", u, on: CatalogTestSupport.day("2026-11-30")).total == d("0.01125"))
     // …from its shutdown on it is billed where it routes.
     let routed = try total("gemini-2.5-pro", u)
-    #expect(routed.priceKey == "gemini-3.8-flash" && routed.routedFrom == "gemini-2.5-pro" && routed.total == d("0.0045"))
+    #expect(
+      routed.priceKey == "gemini-3.8-flash" && routed.routedFrom == "gemini-2.5-pro" && routed.total == d("0.0045"))
     // 2.5 Flash → 3.5 Flash-Lite: 1,000×0.30 + 1,000×2.50 = 2,800 /1M.
     #expect(try total("gemini-2.5-flash", u).priceKey == "gemini-3.5-flash-lite")
     // A modelVersion with a version suffix still names its model; an unknown one falls back to the request.
@@ -140,7 +152,9 @@ import Testing
   @Test func unpricedIsNeverFree() throws {
     let u = UsageMetadata(promptTokenCount: 10, candidatesTokenCount: 10)
     func reason(_ model: String, on day: CalendarDay? = nil) -> CatalogNotice.Kind? {
-      if case .unpriced(let why) = catalog.quote(PriceRequest(model: model, usage: u, date: day ?? dec1)) { return why.kind }
+      if case .unpriced(let why) = catalog.quote(PriceRequest(model: model, usage: u, date: day ?? dec1)) {
+        return why.kind
+      }
       return nil
     }
     #expect(reason("gemini-1.5-flash") == .unknownModel)
@@ -158,7 +172,10 @@ import Testing
     let c = try ModelCatalog.load(overrides: [path])
     let u = UsageMetadata(promptTokenCount: 10, candidatesTokenCount: 10)
     #expect(c.cost(model: "my-model", usage: u, date: CatalogTestSupport.day("2026-06-30")) != nil)
-    guard case .unpriced(let why) = c.quote(PriceRequest(model: "my-model", usage: u, date: CatalogTestSupport.day("2026-07-01"))) else {
+    guard
+      case .unpriced(let why) = c.quote(
+        PriceRequest(model: "my-model", usage: u, date: CatalogTestSupport.day("2026-07-01")))
+    else {
       Issue.record("an expired row must not price")
       return
     }
@@ -174,13 +191,18 @@ import Testing
     u.candidatesTokensDetails = [.init(modality: "IMAGE", tokenCount: max), .init(modality: "IMAGE", tokenCount: max)]
     for model in ["gemini-3.8-flash", "gemini-3-pro-image", "gemini-3.1-pro-preview"] {
       for tier in ServiceTier.allCases {
-        let c = try #require(catalog.cost(model: model, usage: u, date: dec1, tier: tier, searchQueries: max, mapsPrompts: max, images: max))
+        let c = try #require(
+          catalog.cost(
+            model: model, usage: u, date: dec1, tier: tier, searchQueries: max, mapsPrompts: max, images: max))
         #expect(c.totalUSD.isFinite && c.totalUSD > 0)
         let t = try #require(try? catalog.priceTarget(model: model, date: dec1).get())
-        #expect(IntegerPricing(row: t.row, tier: catalog.tierPricing(tier, row: t.row)!)?.costUSD(usage: u, images: max) == nil)
+        #expect(
+          IntegerPricing(row: t.row, tier: catalog.tierPricing(tier, row: t.row)!)?.costUSD(usage: u, images: max)
+            == nil)
       }
     }
-    let negative = UsageMetadata(promptTokenCount: Int.min, cachedContentTokenCount: -5, candidatesTokenCount: Int.min, thoughtsTokenCount: -1)
+    let negative = UsageMetadata(
+      promptTokenCount: Int.min, cachedContentTokenCount: -5, candidatesTokenCount: Int.min, thoughtsTokenCount: -1)
     #expect(catalog.cost(model: "gemini-3.8-flash", usage: negative, date: dec1)?.total == 0)
   }
 
@@ -204,13 +226,18 @@ import Testing
               promptTokenCount: i % 7 == 0 ? nil : n(i % 5 == 0 ? 400_000 : 5_000),
               cachedContentTokenCount: i % 3 == 0 ? n(3_000) : nil, candidatesTokenCount: n(9_000),
               thoughtsTokenCount: i % 2 == 0 ? n(20_000) : nil, toolUsePromptTokenCount: i % 4 == 0 ? n(800) : nil)
-            if i % 6 == 0 { u.promptTokensDetails = [.init(modality: "TEXT", tokenCount: n(1_000)), .init(modality: "audio", tokenCount: n(2_000))] }
+            if i % 6 == 0 {
+              u.promptTokensDetails = [
+                .init(modality: "TEXT", tokenCount: n(1_000)), .init(modality: "audio", tokenCount: n(2_000)),
+              ]
+            }
             if i % 12 == 0 { u.cacheTokensDetails = [.init(modality: "AUDIO", tokenCount: n(1_500))] }
             if i % 8 == 0 { u.candidatesTokensDetails = [.init(modality: "IMAGE", tokenCount: n(3_000))] }
             if i % 50 == 0 { u.candidatesTokenCount = -5 }
             let images = i % 5
             let t = ModelCatalog.PriceTarget(entry: e, entryIndex: 0, row: row, rowIndex: ri, routedFrom: nil)
-            let slow = try #require(catalog.breakdown(t, PriceRequest(model: e.id, usage: u, date: day, tier: tier, images: images)).cost)
+            let slow = try #require(
+              catalog.breakdown(t, PriceRequest(model: e.id, usage: u, date: day, tier: tier, images: images)).cost)
             #expect(fast.costUSD(usage: u, images: images) == slow.totalUSD, "\(e.id) \(tier) \(u)")
           }
         }

@@ -26,7 +26,8 @@ import Testing
     let g = try #require(catalog.preflight(model: "gemini-3-pro-preview", facts: RequestFacts(), date: day).first)
     #expect(g.kind == .shutDown && g.message.contains("gemini-3.1-pro-preview"))
     // The day before, 2.5 Pro still ran, and said when it would stop.
-    let before = catalog.preflight(model: "gemini-2.5-pro", facts: RequestFacts(), date: CatalogTestSupport.day("2026-11-30"))
+    let before = catalog.preflight(
+      model: "gemini-2.5-pro", facts: RequestFacts(), date: CatalogTestSupport.day("2026-11-30"))
     #expect(before.map(\.kind) == [.deprecated] && before[0].message.contains("shuts down on 2026-12-01"))
     #expect(kinds("gemini-3.5-flash") == [.routed])
   }
@@ -35,19 +36,26 @@ import Testing
     #expect(kinds("gemini-3.8-flash", RequestFacts(responseModalities: ["TEXT", "IMAGE"])) == [.imageOutput])
     #expect(kinds("gemini-2.5-flash-image", RequestFacts(responseModalities: ["IMAGE"])).isEmpty)
     #expect(kinds("gemini-2.0-flash", RequestFacts(estimatedInputTokens: 2_000_000)) == [.inputTooLong])
-    #expect(kinds("gemini-2.5-flash-image", RequestFacts(uses: [.functionCalling, .structuredOutput])) == [.featureMissing, .featureMissing])
+    #expect(
+      kinds("gemini-2.5-flash-image", RequestFacts(uses: [.functionCalling, .structuredOutput])) == [
+        .featureMissing, .featureMissing,
+      ])
   }
 
   @Test func thinkingErrorsStopTheJob() {
-    let f = catalog.preflight(model: "gemini-2.5-flash-lite", facts: RequestFacts(thinking: ThinkingConfig(thinkingLevel: "LOW")), date: day)
+    let f = catalog.preflight(
+      model: "gemini-2.5-flash-lite", facts: RequestFacts(thinking: ThinkingConfig(thinkingLevel: "LOW")), date: day)
     #expect(f.map(\.severity) == [.error])
   }
 
   @Test func unknownModelsWarnOnce() {
-    let f = catalog.preflight(model: "gemini-9-ultra", facts: RequestFacts(thinking: ThinkingConfig(thinkingBudget: 5)), date: day)
+    let f = catalog.preflight(
+      model: "gemini-9-ultra", facts: RequestFacts(thinking: ThinkingConfig(thinkingBudget: 5)), date: day)
     #expect(f.map(\.kind) == [.unknownModel])
     let notices = CatalogNotices()
-    for finding in f + f { notices.record(CatalogNotice(kind: .unknownModel, model: "gemini-9-ultra", message: finding.message)) }
+    for finding in f + f {
+      notices.record(CatalogNotice(kind: .unknownModel, model: "gemini-9-ultra", message: finding.message))
+    }
     #expect(notices.all.count == 1)
   }
 }

@@ -25,7 +25,9 @@ import Testing
         #expect(errors(e.id, level: level).isEmpty == ok, "\(e.id) level \(level)")
         #expect(errors(e.id, level: level.lowercased()).isEmpty == ok, "\(e.id) level \(level.lowercased())")
       }
-      var budgets: [(Int, Bool)] = [(-1, rule.control == .budget && rule.dynamic), (-2, false), (0, rule.control == .budget && rule.canDisable)]
+      var budgets: [(Int, Bool)] = [
+        (-1, rule.control == .budget && rule.dynamic), (-2, false), (0, rule.control == .budget && rule.canDisable),
+      ]
       if let r = rule.budget, rule.control == .budget {
         budgets += [(r.lowerBound, true), (r.upperBound, true), (r.upperBound + 1, false)]
         if r.lowerBound > 1 { budgets.append((r.lowerBound - 1, false)) }
@@ -58,7 +60,8 @@ import Testing
     ("gemini-2.5-flash", 0, true), ("gemini-2.5-flash", 24576, true), ("gemini-2.5-flash", 24577, false),
     ("gemini-2.5-flash", -1, true), ("gemini-2.5-flash", -2, false),
     ("gemini-2.5-flash-lite", 0, true), ("gemini-2.5-flash-lite", 512, true), ("gemini-2.5-flash-lite", 511, false),
-    ("gemini-2.5-flash-lite", 100, false), ("gemini-2.5-flash-lite", 24576, true), ("gemini-2.5-flash-lite", 24577, false),
+    ("gemini-2.5-flash-lite", 100, false), ("gemini-2.5-flash-lite", 24576, true),
+    ("gemini-2.5-flash-lite", 24577, false),
     ("models/gemini-2.5-flash-preview-05-20", 1000, true),
   ])
   func budgetRanges(model: String, budget: Int, ok: Bool) {
@@ -81,7 +84,9 @@ import Testing
   @Test func unknownModelsAndRulesPassWithAWarning() {
     let f = catalog.checkThinking(model: "some-future-model", config: ThinkingConfig(thinkingBudget: 99))
     #expect(f.count == 1 && f[0].severity == .warning)
-    #expect(catalog.checkThinking(model: "some-future-model", config: ThinkingConfig(thinkingLevel: "WILD")).first?.severity == .error)
+    #expect(
+      catalog.checkThinking(model: "some-future-model", config: ThinkingConfig(thinkingLevel: "WILD")).first?.severity
+        == .error)
     let image = catalog.checkThinking(model: "gemini-3-pro-image", config: ThinkingConfig(thinkingLevel: "HIGH"))
     #expect(image.count == 1 && image[0].severity == .warning && image[0].kind == .thinkingNotChecked)
     #expect(catalog.checkThinking(model: "gemini-2.5-pro", config: nil).isEmpty)

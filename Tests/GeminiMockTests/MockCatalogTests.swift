@@ -19,7 +19,8 @@ import Testing
 
   @Test func shutDownModelsAnswerAsTheModelTheyRouteTo() async throws {
     try await MockTest.withMock(Self.config()) { c in
-      let pro = try await c.generate("gemini-2.5-pro", MockTest.prompt("hi", config: ["thinkingConfig": ["thinkingBudget": 1024]]))
+      let pro = try await c.generate(
+        "gemini-2.5-pro", MockTest.prompt("hi", config: ["thinkingConfig": ["thinkingBudget": 1024]]))
       #expect(pro.status == 200)
       #expect(pro.json["modelVersion"]?.stringValue == "gemini-3.8-flash")
       let flash = try await c.generate("gemini-2.5-flash", MockTest.prompt("hi"))
@@ -52,7 +53,8 @@ import Testing
         let models = page.json["models"]?.arrayValue ?? []
         #expect(models.count <= 4)
         for m in models {
-          #expect(m["inputTokenLimit"]?.intValue != nil && m["supportedGenerationMethods"]?.arrayValue?.isEmpty == false)
+          #expect(
+            m["inputTokenLimit"]?.intValue != nil && m["supportedGenerationMethods"]?.arrayValue?.isEmpty == false)
           names.append(m["name"]!.stringValue!)
         }
         token = page.json["nextPageToken"]?.stringValue
@@ -84,18 +86,26 @@ import Testing
       let bad = try await c.generate("gemini-3.8-flash", MockTest.prompt("hi", extra: [("serviceTier", "turbo")]))
       #expect(bad.status == 400 && bad.error?.message?.contains("service_tier") == true)
     }
-    try await MockTest.withMock(Self.config { $0.flexShedRate = 1; $0.priorityDowngradeRate = 1 }) { c in
+    try await MockTest.withMock(
+      Self.config {
+        $0.flexShedRate = 1; $0.priorityDowngradeRate = 1
+      }
+    ) { c in
       let shed = try await c.generate("gemini-3.8-flash", MockTest.prompt("hi", extra: [("serviceTier", "flex")]))
       #expect(shed.status == 503 && shed.error?.status == "UNAVAILABLE")
-      let down = try await c.generate("gemini-3.1-pro-preview", MockTest.prompt("hi", extra: [("serviceTier", "priority")]))
-      #expect(down.status == 200 && down.serviceTier == "standard" && down.json.usage["serviceTier"]?.stringValue == "standard")
+      let down = try await c.generate(
+        "gemini-3.1-pro-preview", MockTest.prompt("hi", extra: [("serviceTier", "priority")]))
+      #expect(
+        down.status == 200 && down.serviceTier == "standard"
+          && down.json.usage["serviceTier"]?.stringValue == "standard")
       #expect(try await c.generate("gemini-3.8-flash", MockTest.prompt("hi")).status == 200)
     }
   }
 
   @Test func imageModelsAnswerWithInlinePNG() async throws {
     try await MockTest.withMock(Self.config()) { c in
-      let r = try await c.generate("gemini-2.5-flash-image", MockTest.prompt("a lighthouse", config: ["responseModalities": ["TEXT", "IMAGE"]]))
+      let r = try await c.generate(
+        "gemini-2.5-flash-image", MockTest.prompt("a lighthouse", config: ["responseModalities": ["TEXT", "IMAGE"]]))
       #expect(r.status == 200)
       let parts = r.json["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue ?? []
       let image = try #require(parts.first { $0["inlineData"] != nil }?["inlineData"])
@@ -108,13 +118,18 @@ import Testing
       #expect(details.contains { $0["modality"] == "IMAGE" && $0["tokenCount"]?.intValue == 1290 })
       #expect(r.json.usage.int("candidatesTokenCount") >= 1290)
       // Only IMAGE: no text part.
-      let only = try await c.generate("gemini-2.5-flash-image", MockTest.prompt("a cat", config: ["responseModalities": ["IMAGE"]]))
-      #expect(only.json.answerText.isEmpty && only.json["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue?.count == 1)
+      let only = try await c.generate(
+        "gemini-2.5-flash-image", MockTest.prompt("a cat", config: ["responseModalities": ["IMAGE"]]))
+      #expect(
+        only.json.answerText.isEmpty
+          && only.json["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue?.count == 1)
       // A text model refuses images with the API's words.
-      let text = try await c.generate("gemini-3.8-flash", MockTest.prompt("a cat", config: ["responseModalities": ["IMAGE"]]))
+      let text = try await c.generate(
+        "gemini-3.8-flash", MockTest.prompt("a cat", config: ["responseModalities": ["IMAGE"]]))
       #expect(text.status == 400)
       #expect(text.error?.message == "Model does not support the requested response modalities: image")
-      let bogus = try await c.generate("gemini-2.5-flash-image", MockTest.prompt("x", config: ["responseModalities": ["SMELL"]]))
+      let bogus = try await c.generate(
+        "gemini-2.5-flash-image", MockTest.prompt("x", config: ["responseModalities": ["SMELL"]]))
       #expect(bogus.status == 400)
     }
   }
@@ -122,14 +137,18 @@ import Testing
   @Test func mapsGroundingNextToSearch() async throws {
     try await MockTest.withMock(Self.config()) { c in
       let r = try await c.generate(
-        "gemini-2.5-flash-lite", MockTest.prompt("coffee near the Louvre", extra: [("tools", [["googleMaps": ["enableWidget": true]], ["googleSearch": [:]]])]))
+        "gemini-2.5-flash-lite",
+        MockTest.prompt(
+          "coffee near the Louvre", extra: [("tools", [["googleMaps": ["enableWidget": true]], ["googleSearch": [:]]])])
+      )
       #expect(r.status == 200)
       let g = try #require(r.json["candidates"]?.arrayValue?.first?["groundingMetadata"])
       let chunks = g["groundingChunks"]?.arrayValue ?? []
       #expect(chunks.contains { $0["maps"]?["placeId"]?.stringValue?.hasPrefix("places/") == true })
       #expect(chunks.contains { $0["web"] != nil })
       #expect(g["googleMapsWidgetContextToken"] != nil && g["webSearchQueries"]?.arrayValue?.count == 1)
-      let maps = try await c.generate("gemini-3.8-flash", MockTest.prompt("ramen", extra: [("tools", [["googleMaps": [:]]])]))
+      let maps = try await c.generate(
+        "gemini-3.8-flash", MockTest.prompt("ramen", extra: [("tools", [["googleMaps": [:]]])]))
       let m = try #require(maps.json["candidates"]?.arrayValue?.first?["groundingMetadata"])
       #expect(m["webSearchQueries"] == nil && (m["groundingChunks"]?.arrayValue ?? []).allSatisfy { $0["maps"] != nil })
     }
@@ -144,19 +163,28 @@ import Testing
       ] {
         let r = try await c.generate("gemini-3.8-flash", MockTest.prompt("x", extra: extra))
         #expect(r.status == 400)
-        #expect(r.error?.message?.hasPrefix("CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config") == true)
+        #expect(
+          r.error?.message?.hasPrefix(
+            "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config"
+          ) == true)
       }
-      #expect(try await c.generate("gemini-3.8-flash", MockTest.prompt("x", extra: [("cachedContent", "cachedContents/abc")])).status == 200)
+      #expect(
+        try await c.generate("gemini-3.8-flash", MockTest.prompt("x", extra: [("cachedContent", "cachedContents/abc")]))
+          .status == 200)
       let category = try await c.generate(
-        "gemini-3.8-flash", MockTest.prompt("x", extra: [("safetySettings", [["category": "HARM_CATEGORY_NICE", "threshold": "BLOCK_NONE"]])]))
+        "gemini-3.8-flash",
+        MockTest.prompt(
+          "x", extra: [("safetySettings", [["category": "HARM_CATEGORY_NICE", "threshold": "BLOCK_NONE"]])]))
       #expect(category.status == 400 && category.error?.message?.contains("safety_settings[0].category") == true)
       let threshold = try await c.generate(
         "gemini-3.8-flash",
-        MockTest.prompt("x", extra: [("safetySettings", [["category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_SOME"]])]))
+        MockTest.prompt(
+          "x", extra: [("safetySettings", [["category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_SOME"]])]))
       #expect(threshold.status == 400 && threshold.error?.message?.contains("threshold") == true)
       let fine = try await c.generate(
         "gemini-3.8-flash",
-        MockTest.prompt("x", extra: [("safetySettings", [["category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"]])]))
+        MockTest.prompt(
+          "x", extra: [("safetySettings", [["category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"]])]))
       #expect(fine.status == 200)
     }
   }
@@ -165,13 +193,16 @@ import Testing
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mock-catalog-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let file = dir.appendingPathComponent("models.json")
-    try #"{"version":"t","models":[{"id":"gemini-3.8-flash","thinking":{"control":"level","levels":["MINIMAL","HIGH"]}}]}"#
+    try
+      #"{"version":"t","models":[{"id":"gemini-3.8-flash","thinking":{"control":"level","levels":["MINIMAL","HIGH"]}}]}"#
       .write(to: file, atomically: true, encoding: .utf8)
     let catalog = try ModelCatalog.load(overrides: [file.path])
     try await MockTest.withMock(Self.config { $0.catalog = catalog }) { c in
-      let minimal = try await c.generate("gemini-3.8-flash", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "MINIMAL"]]))
+      let minimal = try await c.generate(
+        "gemini-3.8-flash", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "MINIMAL"]]))
       #expect(minimal.status == 200)
-      let medium = try await c.generate("gemini-3.8-flash", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "MEDIUM"]]))
+      let medium = try await c.generate(
+        "gemini-3.8-flash", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "MEDIUM"]]))
       #expect(medium.status == 400)
     }
   }

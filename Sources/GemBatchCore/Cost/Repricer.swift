@@ -59,7 +59,8 @@ public struct Repricer: Sendable {
         let images =
           (row["media"] as String?).flatMap { try? JSONValue.parse($0).arrayValue }?
           .filter { $0["mimeType"]?.stringValue?.lowercased().hasPrefix("image/") == true }.count ?? 0
-        let tier: ServiceTier = batch ? .batch : ((row["service_tier"] as String?).flatMap(ServiceTier.init(wire:)) ?? .standard)
+        let tier: ServiceTier =
+          batch ? .batch : ((row["service_tier"] as String?).flatMap(ServiceTier.init(wire:)) ?? .standard)
         let request = PriceRequest(
           model: row["model"], servedModel: row["model_version"], usage: Self.usage(row),
           date: CalendarDay(unixTime: row["created_at"]), tier: tier, searchQueries: queries,
@@ -76,7 +77,9 @@ public struct Repricer: Sendable {
 
   /// The stored usage: the raw `usage_json` when present (it has the modality details), else the columns.
   static func usage(_ row: Row) -> UsageMetadata {
-    if let text: String = row["usage_json"], let u = try? JSONDecoder().decode(UsageMetadata.self, from: Data(text.utf8)) {
+    if let text: String = row["usage_json"],
+      let u = try? JSONDecoder().decode(UsageMetadata.self, from: Data(text.utf8))
+    {
       return u
     }
     return UsageMetadata(

@@ -26,7 +26,9 @@ struct MediaWriter {
     var blobs: [(mime: String, data: String)] = []
     for c in response["candidates"]?.arrayValue ?? [] {
       for p in c["content"]?["parts"]?.arrayValue ?? [] {
-        if let b = p["inlineData"], let m = b["mimeType"]?.stringValue, let d = b["data"]?.stringValue { blobs.append((m, d)) }
+        if let b = p["inlineData"], let m = b["mimeType"]?.stringValue, let d = b["data"]?.stringValue {
+          blobs.append((m, d))
+        }
       }
     }
     var names: [String] = []

@@ -39,27 +39,31 @@ struct AnswerDetails {
     let maps = chunks.compactMap(\.maps)
     if !maps.isEmpty {
       mapsGrounded = true
-      mapsSources = JSONValue.array(maps.map { m in
-        var o = JSONObject()
-        for k in ["uri", "title", "placeId", "text"] { if let v = m[k], !v.isNull { o[k] = v } }
-        return .object(o)
-      }).serialized()
+      mapsSources = JSONValue.array(
+        maps.map { m in
+          var o = JSONObject()
+          for k in ["uri", "title", "placeId", "text"] { if let v = m[k], !v.isNull { o[k] = v } }
+          return .object(o)
+        }
+      ).serialized()
     }
     if let supports = first?.groundingMetadata?.groundingSupports, !supports.isEmpty {
-      groundingSupports = JSONValue.array(supports.map { s in
-        var o = JSONObject()
-        if let seg = s.segment {
-          var so = JSONObject()
-          if let v = seg.partIndex { so["partIndex"] = .number(Double(v)) }
-          if let v = seg.startIndex { so["startIndex"] = .number(Double(v)) }
-          if let v = seg.endIndex { so["endIndex"] = .number(Double(v)) }
-          if let v = seg.text { so["text"] = .string(v) }
-          o["segment"] = .object(so)
+      groundingSupports = JSONValue.array(
+        supports.map { s in
+          var o = JSONObject()
+          if let seg = s.segment {
+            var so = JSONObject()
+            if let v = seg.partIndex { so["partIndex"] = .number(Double(v)) }
+            if let v = seg.startIndex { so["startIndex"] = .number(Double(v)) }
+            if let v = seg.endIndex { so["endIndex"] = .number(Double(v)) }
+            if let v = seg.text { so["text"] = .string(v) }
+            o["segment"] = .object(so)
+          }
+          if let i = s.groundingChunkIndices { o["chunks"] = .array(i.map { .number(Double($0)) }) }
+          if let c = s.confidenceScores { o["confidence"] = .array(c.map(JSONValue.number)) }
+          return .object(o)
         }
-        if let i = s.groundingChunkIndices { o["chunks"] = .array(i.map { .number(Double($0)) }) }
-        if let c = s.confidenceScores { o["confidence"] = .array(c.map(JSONValue.number)) }
-        return .object(o)
-      }).serialized()
+      ).serialized()
     }
 
     // Safety: the first candidate's ratings and, for a blocked prompt, the prompt's.
@@ -84,26 +88,33 @@ struct AnswerDetails {
     blockCategory = Self.blockingCategory(r, first)
 
     if let cites = first?.citationMetadata?.all, !cites.isEmpty {
-      citations = JSONValue.array(cites.map { c in
-        var o = JSONObject()
-        if let v = c.startIndex { o["startIndex"] = .number(Double(v)) }
-        if let v = c.endIndex { o["endIndex"] = .number(Double(v)) }
-        if let v = c.uri { o["uri"] = .string(v) }
-        if let v = c.title { o["title"] = .string(v) }
-        if let v = c.license, !v.isEmpty { o["license"] = .string(v) }
-        return .object(o)
-      }).serialized()
+      citations = JSONValue.array(
+        cites.map { c in
+          var o = JSONObject()
+          if let v = c.startIndex { o["startIndex"] = .number(Double(v)) }
+          if let v = c.endIndex { o["endIndex"] = .number(Double(v)) }
+          if let v = c.uri { o["uri"] = .string(v) }
+          if let v = c.title { o["title"] = .string(v) }
+          if let v = c.license, !v.isEmpty { o["license"] = .string(v) }
+          return .object(o)
+        }
+      ).serialized()
     }
 
     if all.count > 1 {
-      candidates = JSONValue.array(all.enumerated().map { (i, c) in
-        var o = JSONObject([("index", .number(Double(c.index ?? i)))])
-        o["text"] = c.answerText.map(JSONValue.string) ?? .null
-        o["finishReason"] = c.finishReason.map { .string($0.rawValue) } ?? .null
-        let calls = c.functionCalls
-        if !calls.isEmpty { o["functionCalls"] = .array(calls.map { ["name": .string($0.name), "args": $0.args ?? .object(JSONObject())] }) }
-        return .object(o)
-      }).serialized()
+      candidates = JSONValue.array(
+        all.enumerated().map { (i, c) in
+          var o = JSONObject([("index", .number(Double(c.index ?? i)))])
+          o["text"] = c.answerText.map(JSONValue.string) ?? .null
+          o["finishReason"] = c.finishReason.map { .string($0.rawValue) } ?? .null
+          let calls = c.functionCalls
+          if !calls.isEmpty {
+            o["functionCalls"] = .array(
+              calls.map { ["name": .string($0.name), "args": $0.args ?? .object(JSONObject())] })
+          }
+          return .object(o)
+        }
+      ).serialized()
     }
   }
 

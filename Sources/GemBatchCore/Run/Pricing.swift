@@ -81,11 +81,14 @@ public struct Pricing: Sendable {
         catalog.notices.record(u.notice)
         return AnswerPrice(cost: nil, version: catalog.version, servedModel: nil, tier: r.tier)
       case .priced(let t, let integer):
-        if let integer, r.searchQueries == 0, r.mapsPrompts == 0, let usd = integer.costUSD(usage: r.usage, images: r.images) {
+        if let integer, r.searchQueries == 0, r.mapsPrompts == 0,
+          let usd = integer.costUSD(usage: r.usage, images: r.images)
+        {
           return AnswerPrice(cost: usd, version: catalog.version, servedModel: t.entry.id, tier: r.tier)
         }
         switch catalog.breakdown(t, r) {
-        case .priced(let c): return AnswerPrice(cost: c.totalUSD, version: c.priceVersion, servedModel: t.entry.id, tier: r.tier)
+        case .priced(let c):
+          return AnswerPrice(cost: c.totalUSD, version: c.priceVersion, servedModel: t.entry.id, tier: r.tier)
         case .unpriced(let u):
           catalog.notices.record(u.notice)
           return AnswerPrice(cost: nil, version: catalog.version, servedModel: t.entry.id, tier: r.tier)

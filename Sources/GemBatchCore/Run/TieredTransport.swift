@@ -20,7 +20,9 @@ public struct TieredTransport: Transport {
 
   /// The body with `"serviceTier":"<tier>"` as its last field, unless it has one.
   static func withTier(_ body: Data, _ tier: String) -> Data {
-    guard DispatchJob.serviceTier(body: body) == nil, let close = body.lastIndex(of: UInt8(ascii: "}")) else { return body }
+    guard DispatchJob.serviceTier(body: body) == nil, let close = body.lastIndex(of: UInt8(ascii: "}")) else {
+      return body
+    }
     let inner = body[body.startIndex..<close]
     let empty = !inner.contains { $0 != UInt8(ascii: "{") && $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
     var out = Data(inner)

@@ -13,7 +13,8 @@ extension GeminiClient {
       query.append("pageToken=\(t)")
     }
     var request = HTTPClientRequest(
-      url: "\(endpoint.baseURL)/\(endpoint.apiVersion)/models" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+      url: "\(endpoint.baseURL)/\(endpoint.apiVersion)/models"
+        + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
     request.method = .GET
     request.headers.add(name: "accept", value: "application/json")
     if let key = endpoint.apiKey {
@@ -26,7 +27,9 @@ extension GeminiClient {
       let response = try await httpClient.execute(request, timeout: Self.timeAmount(timeouts.total), logger: logger)
       let body = Data((try await response.body.collect(upTo: Self.maxBodyBytes)).readableBytesView)
       let status = Int(response.status.code)
-      guard (200..<300).contains(status) else { return .failure(GeminiError.fromHTTP(status: status, body: body, retryAfter: nil)) }
+      guard (200..<300).contains(status) else {
+        return .failure(GeminiError.fromHTTP(status: status, body: body, retryAfter: nil))
+      }
       return .success(body)
     } catch {
       return .failure(Self.transportError(error, status: nil, headReceived: false))

@@ -73,13 +73,13 @@ extension ModelCatalog {
   public func priceTarget(model: String, servedModel: String? = nil, date: CalendarDay) -> Result<PriceTarget, Unpriced>
   {
     let served = servedModel.flatMap { resolve($0) }
-    let named = served == nil ? model : servedModel!
     guard var r = served ?? resolve(model) else {
+      // Named by the model asked for, as the check before sending names it: one warning per model.
       return .failure(
         Unpriced(
-          kind: .unknownModel, model: named,
+          kind: .unknownModel, model: model,
           message:
-            "model \(named) is not in the model catalog: its jobs run, their results are unpriced (add it with --models FILE)"
+            "model \(model) is not in the model catalog: its jobs run, their results are unpriced (add it with --models FILE)"
         ))
     }
     var routedFrom: String?

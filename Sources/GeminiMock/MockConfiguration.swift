@@ -1,3 +1,5 @@
+import GeminiCatalog
+
 /// Everything the mock server can be told: where to listen, which key to expect, how slow and
 /// how unreliable to be, which quotas to enforce, and where recorded bodies come from.
 public struct MockConfiguration: Sendable {
@@ -26,8 +28,18 @@ public struct MockConfiguration: Sendable {
   public var replayDirectory: String?
   /// Serve every request from the replay folder round-robin (otherwise only on a replay marker/header).
   public var replayAll: Bool = true
-  /// Model names accepted besides every name `ModelFamily` recognises.
+  /// The models the mock answers for, with their rules: the bundled catalog unless told otherwise.
+  public var catalog: ModelCatalog = .bundledOrEmpty
+  /// The day the catalog is read on (what is shut down, where it routes); nil: the system clock's.
+  public var today: CalendarDay?
+  /// Model names accepted besides the catalog's (no rules checked, listed after the catalog's).
   public var extraModels: Set<String> = []
+  /// Added before the first byte of a `serviceTier: flex` answer (flex is slower by design).
+  public var flexLatency: LatencyModel = .none
+  /// Probability that a flex request is shed (503, to be retried later).
+  public var flexShedRate: Double = 0
+  /// Probability that a priority request runs at standard instead (the header says so).
+  public var priorityDowngradeRate: Double = 0
   /// Length of the per-minute quota window in seconds (60). Tests shorten it to check rate
   /// accuracy in seconds rather than minutes.
   public var quotaMinuteSeconds: Double = 60

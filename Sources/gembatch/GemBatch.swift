@@ -20,6 +20,7 @@ struct GemBatch: AsyncParsableCommand {
       ExportCommand.self,
       ReportCommand.self,
       DiffCommand.self,
+      ModelsCommand.self,
     ]
   )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeminiCatalog
 import GeminiMock
 import Logging
 
@@ -73,8 +74,25 @@ struct MockCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "With --replay: serve recordings only when a request names one (x-mock-replay or [[mock:replay=file]]), otherwise generate.")
   var replayOnDemand = false
 
-  @Option(name: .long, help: ArgumentHelp("Accept this model name too (repeatable); any Gemini name is accepted already.", valueName: "model"))
+  @Option(name: .long, help: ArgumentHelp("Accept this model name too (repeatable); the catalog's models are accepted already.", valueName: "model"))
   var model: [String] = []
+
+  @Option(name: .long, help: ArgumentHelp("A model catalog file that adds models or overrides facts (repeatable).", valueName: "path"))
+  var models: [String] = []
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Read the catalog as of this day (default today): what is shut down and where it routes.", valueName: "YYYY-MM-DD"))
+  var date: String?
+
+  @Option(name: .long, help: ArgumentHelp("Extra delay before a flex answer (same forms as --latency).", valueName: "latency"))
+  var flexLatency: String = "0"
+
+  @Option(name: .long, help: ArgumentHelp("Probability that a flex request is shed with a 503 (0...1).", valueName: "rate"))
+  var flexShedRate: Double = 0
+
+  @Option(name: .long, help: ArgumentHelp("Probability that a priority request runs at standard (0...1).", valueName: "rate"))
+  var priorityDowngradeRate: Double = 0
 
   func validate() throws {
     _ = try makeConfiguration()
@@ -130,6 +148,18 @@ struct MockCommand: AsyncParsableCommand {
       c.replayAll = !replayOnDemand
     }
     c.extraModels = Set(model)
+    do { c.catalog = try ModelCatalog.load(overrides: models) } catch { throw ValidationError("\(error)") }
+    if let date {
+      guard let d = CalendarDay(iso: date) else { throw ValidationError("--date must be a date YYYY-MM-DD") }
+      c.today = d
+    }
+    guard let fl = LatencyModel.parse(flexLatency) else { throw ValidationError("--flex-latency: cannot read \(flexLatency)") }
+    c.flexLatency = fl
+    for (name, rate) in [("--flex-shed-rate", flexShedRate), ("--priority-downgrade-rate", priorityDowngradeRate)] {
+      guard (0...1).contains(rate) else { throw ValidationError("\(name) must be 0...1") }
+    }
+    c.flexShedRate = flexShedRate
+    c.priorityDowngradeRate = priorityDowngradeRate
     return c
   }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GemBatchCore
 import GeminiAPI
+import GeminiCatalog
 import GeminiMock
 import Logging
 
@@ -28,8 +29,10 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(help: "Run jobs that failed for good in an earlier run again.") var retryFailed = false
   @Option(help: "Seconds that requests in flight may take to finish after an interrupt.") var grace: Double = 30
   @Option(help: "Stop taking new jobs before spend (done + in flight) would cross this many USD.") var budget: Double?
-  @Option(help: "A price table that overrides or extends the bundled one.") var prices: String?
-  @Option(help: "Per-request timeout in seconds (positive).") var timeout: Double = 600
+  @Option(help: "An old-form price file ({\"version\", \"models\": {name: price}}), folded into the model catalog.")
+  var prices: String?
+  @Option(help: "Send requests that name no serviceTier at this tier: flex, standard or priority.") var tier: String?
+    @Option(help: "Per-request timeout in seconds (positive).") var timeout: Double = 600
   @Option(
     help: ArgumentHelp(
       "Longest wait a server may ask for (RetryInfo, Retry-After) before its job is parked and the run stops, resumable: 90s, 30m, 1h, 2d.",
@@ -76,6 +79,9 @@ struct RunCommand: AsyncParsableCommand {
       throw ValidationError("--max-retry-delay must be a positive delay such as 90s, 30m, 1h or 2d")
     }
     if maxBodyMB < 1 || maxBodyMB > 4096 { throw ValidationError("--max-body-mb must be between 1 and 4096") }
+    if let tier, ServiceTier(wire: tier) == nil {
+      throw ValidationError("--tier must be flex, standard or priority, not \(tier)")
+    }
   }
 
   func run() async throws {
@@ -84,13 +90,18 @@ struct RunCommand: AsyncParsableCommand {
     let resolved = try endpointOptions.resolve()
     let defaults: RunDefaults
     let configFile: RunConfigFile?
+    let catalog: ModelCatalog
     do {
-      defaults = try jobOptions.defaults()
+      // Warnings about models (shut down, routed, unknown, unpriced) are said once each, as they come.
+      let notices = CatalogNotices { n in FileHandle.standardError.write(Data("gembatch: warning: \(n.message)\n".utf8)) }
+      catalog = try jobOptions.catalog(prices: prices, notices: notices)
+      defaults = try jobOptions.defaults(catalog: catalog)
       configFile = try jobOptions.config.map { try RunConfigFile.load(path: $0) }
     } catch {
       FileHandle.standardError.write(Data("gembatch: \(TerminalText.clean("\(error)", limit: 2000))\n".utf8))
       throw ExitCode(ExitStatus.badInput)
     }
+    let runTier = tier.flatMap(ServiceTier.init(wire:)).map(\.rawValue)
 
     let store: Store
     do { store = try Store.open(path: db) } catch {
@@ -102,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
     for (model, l) in configFile?.limits ?? [:] {
       limits.perModel[model] = .init(rpm: l.rpm.map(Double.init), tpm: l.tpm.map(Double.init))
     }
-    let pricing = try Pricing(overrides: prices)
+    let pricing = Pricing(catalog: catalog)
     let conc = concurrency ?? configFile?.concurrency ?? 64
     let policy = RetryPolicy(
       maxAttempts: maxAttempts ?? configFile?.maxAttempts ?? 6,
@@ -119,6 +130,7 @@ struct RunCommand: AsyncParsableCommand {
       ("stream", .bool(stream)), ("retryFailed", .bool(retryFailed)), ("budget", budget.map(JSONValue.number) ?? .null),
       ("endpoint", .string(Redactor.redactQueryKeys(endpointOptions.endpoint ?? "auto"))),
       ("maxRetryDelaySeconds", .number(Double(policy.maxServerDelay.components.seconds))), ("maxBodyMB", .number(Double(maxBodyMB))),
+      ("tier", runTier.map(JSONValue.string) ?? .null), ("catalog", .string(catalog.version)),
     ]))
     let rerunNames: [JSONValue]? = rerunClasses.map { $0.map(\.rawValue).sorted().map(JSONValue.string) }
     if case .object(var o) = options {
@@ -143,14 +155,20 @@ struct RunCommand: AsyncParsableCommand {
         endpoint: Redactor.redactQueryKeys(endpoint.baseURL), optionsJSON: optionsText, seed: seed, repair: repairPolicy,
         rerun: rerunFinal)
       config.failFastAfter = noFailFast ? nil : failFast
+      var tiered = config
+      tiered.serviceTier = runTier
       return try await GeminiClient.withGeminiClient(
         endpoint: endpoint,
         timeouts: .init(total: .milliseconds(Int64(timeout * 1000))),
         maxConnections: conc, bodyLimits: bodyLimits, logger: log
       ) { client in
+        var interpreter = OutcomeInterpreter(
+          policy: policy, price: pricing.priceFunction, repair: repairPolicy,
+          outputLimit: { catalog.entry($0)?.limits?.outputTokens ?? 65_536 })
+        interpreter.defaultTier = runTier
+        let transport: any Transport = runTier.map { TieredTransport(base: client, tier: $0) } ?? client
         let runner = Runner(
-          store: store, transport: client, configuration: config,
-          interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction, repair: repairPolicy),
+          store: store, transport: transport, configuration: tiered, interpreter: interpreter,
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)
         let report = try await runner.run(
           interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },
@@ -172,6 +190,7 @@ struct RunCommand: AsyncParsableCommand {
     case .mock:
       var mockConfig = MockConfiguration()
       mockConfig.apiKey = "mock-key"
+      mockConfig.catalog = catalog
       report = try await GeminiMockServer.withServer(mockConfig, logger: log) { port in
         FileHandle.standardError.write(Data("gembatch: dry run against the built-in mock at http://127.0.0.1:\(port)\n".utf8))
         return try await body(Endpoint(name: "mock", baseURL: "http://127.0.0.1:\(port)", apiKey: "mock-key"))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GemBatchCore
 import GeminiAPI
+import GeminiCatalog
 
 /// `gembatch validate FILE...`: checks job files offline and reports every problem.
 struct ValidateCommand: ParsableCommand {
@@ -71,6 +72,11 @@ struct JobFileOptions: ParsableArguments {
       "A folder whose files (and schema files) job lines may send, besides each job file's own folder. Repeatable.",
       valueName: "dir"))
   var filesRoot: [String] = []
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A model catalog file that adds models or overrides facts (repeatable; also `models` in the config file).", valueName: "path"))
+  var models: [String] = []
 
   func validate() throws {
     if let maxLineBytes, maxLineBytes <= 0 { throw ValidationError("--max-line-bytes must be positive") }
@@ -82,14 +88,31 @@ struct JobFileOptions: ParsableArguments {
     }
   }
 
-  /// Config file first, then flags on top.
-  func defaults() throws -> RunDefaults {
+  /// The bundled model catalog with the config file's `models`, then `--models`, then an old-form
+  /// `--prices` file applied. A bad file is refused here, before anything runs.
+  func catalog(prices: String? = nil, notices: CatalogNotices = CatalogNotices()) throws -> ModelCatalog {
+    var files: [String] = []
+    if let config {
+      do { files += try RunConfigFile.load(path: config).models } catch let e as JobError {
+        throw ValidationError("config: \(e)")
+      }
+    }
+    files += models
+    if let prices { files.append(prices) }
+    do { return try ModelCatalog.load(overrides: files, notices: notices) } catch {
+      throw ValidationError("\(error)")
+    }
+  }
+
+  /// Config file first, then flags on top; lines are checked against `catalog` (the bundled one with `--models`).
+  func defaults(catalog given: ModelCatalog? = nil) throws -> RunDefaults {
     var d = RunDefaults()
     if let config {
       do { d = try RunDefaults.load(configFile: config) } catch let e as JobError {
         throw ValidationError("config: \(e)")
       }
     }
+    d.catalog = try given ?? catalog()
     if let model { d.model = model }
     if let system { d.systemInstruction = .string(system) }
     if let generationConfig {

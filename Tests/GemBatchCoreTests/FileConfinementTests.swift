@@ -1,4 +1,5 @@
 import Foundation
+import GeminiCatalog
 import Testing
 
 @testable import GemBatchCore
@@ -84,7 +85,7 @@ struct FileConfinementTests {
     let file = JobsTestKit.write(
       Self.lines.last! + "\n" + #"{"id":"ok2","prompt":"y","files":["ok.txt"]}"# + "\n", to: tree + "/jobs.jsonl")
     let result = PlanEstimator.plan(
-      files: [file], defaults: RunDefaults(model: "gemini-2.5-flash"), prices: try PriceTable.load(overrides: nil),
+      files: [file], defaults: RunDefaults(model: "gemini-3.8-flash"), catalog: try ModelCatalog.load(overrides: []),
       settings: PlanSettings())
     #expect(result.errorCount == 0)
     #expect(result.plan.total.localFiles == 4)

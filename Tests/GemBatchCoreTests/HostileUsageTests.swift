@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GeminiAPI
+import GeminiCatalog
 import Testing
 
 @testable import GemBatchCore
@@ -8,9 +9,9 @@ import Testing
 /// Server numbers are data: absurd usage is stored flagged and unpriced, nothing traps, lost
 /// attempts count, and long server delays park the job instead of holding the run.
 struct HostileUsageTests {
-  static let table = try! PriceTable.load(overrides: nil)
+  static let catalog = try! ModelCatalog.load(overrides: [])
   let interpreter = OutcomeInterpreter(
-    policy: RetryPolicy(maxAttempts: 3), price: Pricing(table: Self.table).priceFunction)
+    policy: RetryPolicy(maxAttempts: 3), price: Pricing(catalog: Self.catalog).priceFunction)
 
   func job(attempts: Int = 1) -> DispatchJob {
     DispatchJob(
@@ -70,11 +71,10 @@ struct HostileUsageTests {
     for u in [
       worst, withDetails, UsageMetadata(promptTokenCount: .min, candidatesTokenCount: .min, thoughtsTokenCount: .min),
     ] {
-      let split = TokenSplit(u)
-      #expect(split.output >= 0 && split.text >= 0 && split.audio >= 0)
       // Either path may decline, neither may trap.
-      _ = Pricing(table: Self.table).priceFunction("gemini-2.5-flash", u, 0)
-      _ = Self.table.cost(model: "gemini-2.5-pro", usage: u, webSearchQueries: 3)
+      let day = CalendarDay(unixTime: 1_764_547_200)
+      _ = Pricing(catalog: Self.catalog).priceFunction(PriceRequest(model: "gemini-3.8-flash", usage: u, date: day))
+      _ = Self.catalog.cost(model: "gemini-3.1-pro-preview", usage: u, date: day, searchQueries: 3)
     }
     let totals = TokenTotals(prompt: .max, cached: .max, candidates: .max, thoughts: .max, toolUse: .max)
     #expect((totals + totals).prompt == .max && totals.total == .max)

@@ -108,6 +108,9 @@ import Testing
               r.cachedTokens, r.candidatesTokens, r.thoughtsTokens, r.toolUsePromptTokens, r.totalTokens, r.usageJSON,
               r.costUSD, r.priceVersion, r.latencyMs, r.ttfbMs, r.createdAt, r.obtainedColumns(finish: f).obtained,
               r.obtainedColumns(finish: f).reason, r.originalAnswerText,
+              r.servedModel, r.serviceTier, r.mediaJSON,
+              r.mapsSourcesJSON, r.safetyRatingsJSON, r.blockCategory, r.citationsJSON, r.groundingSupportsJSON,
+              r.candidatesJSON,
             ])
         }
       }

@@ -107,11 +107,11 @@ import Testing
   }
 
   @Test func strictTurnsWarningsIntoErrors() {
-    var d = RunDefaults(model: "gemini-2.5-flash")
+    var d = RunDefaults(model: "gemini-3.8-flash")
     d.strict = true
     let (f, jobs, errors, warnings) = read([
       #"{"id":"ok","prompt":"x"}"#,
-      #"{"id":"w","model":"gemini-2.5-flsh","prompt":"x"}"#,
+      #"{"id":"w","model":"gemini-3.8-flsh","prompt":"x"}"#,
     ], d)
     #expect(jobs.map(\.id) == ["ok"])
     #expect(warnings.isEmpty)
@@ -119,7 +119,7 @@ import Testing
     #expect(errors.first?.description.hasPrefix("\(f):2: [id w] model: ") == true, "\(errors)")
     #expect(errors.first?.message.contains("refused with --strict") == true)
     // Strict is part of the defaults' fingerprint only when set: stores read without it keep theirs.
-    #expect(d.fingerprint != RunDefaults(model: "gemini-2.5-flash").fingerprint)
+    #expect(d.fingerprint != RunDefaults(model: "gemini-3.8-flash").fingerprint)
   }
 
   @Test func validationReportCarriesWarnings() throws {

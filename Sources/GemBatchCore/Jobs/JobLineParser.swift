@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// Turns one job line (a parsed JSON object) into a `Job`: checks every field, resolves files and
 /// schema paths relative to the job file, applies the run defaults and builds the canonical body.
@@ -28,17 +29,33 @@ struct JobLineParser {
     }
   }
 
-  /// Model names known to the catalog, for the unknown-model warning (empty: no check).
+  /// Model names known to the catalog, for the unknown-model warning's "did you mean".
   let knownModels: [String]
   /// The unknown-model warning per model name seen (most files name few models).
   private var modelWarnings: [String: RequestWarning?] = [:]
   /// Which local paths may be read (the job file's folder, `--files-root`, never /proc…).
   let gate: LocalFileGate
+  /// The day the catalog is read on (shutdowns), fixed for the reader's life.
+  let checkDate: CalendarDay
+  /// Catalog entries by model name as written, resolved once.
+  private var entries: [String: ModelEntry?] = [:]
+  /// What a line's catalog warnings depend on: once one line has been warned about, lines alike
+  /// are not (the reader reports each warning once per model anyway), so a million lines on a
+  /// shut-down model build its warning once.
+  private struct WarningKey: Hashable {
+    var model: String
+    var images: Bool
+    var uses: Set<Feature>
+    var tooLong: Bool
+    var thinking: Bool
+  }
+  private var warned: Set<WarningKey> = []
 
-  init(defaults: RunDefaults, knownModels: [String] = KnownModels.names) {
+  init(defaults: RunDefaults, knownModels: [String]? = nil) {
     self.defaults = defaults
-    self.knownModels = knownModels
+    self.knownModels = knownModels ?? defaults.catalog.knownNames
     self.gate = LocalFileGate(roots: defaults.filesRoots)
+    checkDate = defaults.checkDate ?? .today
   }
 
   static let topLevelFields: Set<String> = [
@@ -97,6 +114,8 @@ struct JobLineParser {
     /// Local files sent inline, and their size in bytes (before base64).
     var localFiles = 0
     var localFileBytes = 0
+    /// The catalog's warnings for this request (reported once per model by the reader).
+    var catalogFindings: [CatalogFinding] = []
   }
 
   /// Builds the request for a normalized job object. `jobFile` anchors relative paths.
@@ -188,7 +207,13 @@ struct JobLineParser {
       throw Failure(.badField, "safetySettings must be an array of {category, threshold}")
     }
     if let c = fields["cachedContent"], c.stringValue == nil { throw Failure(.badField, "cachedContent must be a string") }
-    if let c = fields["serviceTier"], c.stringValue == nil { throw Failure(.badField, "serviceTier must be a string") }
+    if let c = fields["serviceTier"] {
+      guard let t = c.stringValue else { throw Failure(.badField, "serviceTier must be a string") }
+      guard let tier = ServiceTier(wire: t) else {
+        throw Failure(.badField, "serviceTier must be flex, standard or priority, not \(t)")
+      }
+      fields["serviceTier"] = .string(tier.rawValue)
+    }
     if let s = fields["systemInstruction"], s.objectValue?["parts"]?.arrayValue == nil {
       throw Failure(.badField, "systemInstruction must be text or a Content with parts")
     }
@@ -241,6 +266,7 @@ struct JobLineParser {
       }
     }
     if let m = gc["responseMimeType"], m.stringValue == nil { throw Failure(.badField, "responseMimeType must be a string") }
+    var thinking: ThinkingConfig?
     if let t = gc["thinkingConfig"] {
       guard case .object(let tc) = t else { throw Failure(.badField, "thinkingConfig must be an object") }
       var cfg = ThinkingConfig()
@@ -255,8 +281,14 @@ struct JobLineParser {
       if let i = tc["includeThoughts"], i.boolValue == nil {
         throw Failure(.thinkingConfig, "includeThoughts must be true or false")
       }
-      let errors = ThinkingRules.check(model: model, config: cfg).filter { $0.severity == .error }
-      if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
+      thinking = cfg
+    }
+    var modalities: [String] = []
+    if let m = gc["responseModalities"] {
+      guard let list = m.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+        throw Failure(.badField, "responseModalities must be an array of TEXT, IMAGE or AUDIO")
+      }
+      modalities = list.compactMap { $0.stringValue?.uppercased() }
     }
     if !gc.isEmpty { fields["generationConfig"] = .object(gc) } else { fields["generationConfig"] = nil }
 
@@ -275,25 +307,88 @@ struct JobLineParser {
       }
       throw Failure(.badField, "the request is \(mb) MB, over the \(limit) MB request limit")
     }
-    let usesSearch = (fields["tools"]?.arrayValue ?? []).contains {
-      $0["googleSearch"] != nil || $0["google_search"] != nil || $0["googleSearchRetrieval"] != nil
-        || $0["google_search_retrieval"] != nil
+    let tools = fields["tools"]?.arrayValue ?? []
+    func tool(_ names: String...) -> Bool { tools.contains { t in names.contains { t[$0] != nil } } }
+    let usesSearch = tool("googleSearch", "google_search", "googleSearchRetrieval", "google_search_retrieval")
+    let estimate = TokenEstimator.estimate(bodyJSON: bodyJSON)
+
+    // The catalog's rules: thinking errors stop the job; the rest are warnings.
+    var uses = Set<Feature>()
+    if usesSearch { uses.insert(.search) }
+    if tool("googleMaps", "google_maps") { uses.insert(.maps) }
+    if tool("codeExecution", "code_execution") { uses.insert(.codeExecution) }
+    if tool("urlContext", "url_context") { uses.insert(.urlContext) }
+    if tool("functionDeclarations", "function_declarations") { uses.insert(.functionCalling) }
+    if outputSchema != nil { uses.insert(.structuredOutput) }
+    if fields["cachedContent"] != nil { uses.insert(.caching) }
+    switch fields["serviceTier"]?.stringValue {
+    case "flex"?: uses.insert(.flex)
+    case "priority"?: uses.insert(.priority)
+    default: break
     }
-    var warnings = RequestWarnings.check(bodyJSON, model: model)
-    if let w = modelWarning(model) { warnings.insert(w, at: 0) }
+    let facts = RequestFacts(thinking: thinking, responseModalities: modalities, estimatedInputTokens: estimate, uses: uses)
+    let entry: ModelEntry?
+    if let hit = entries[model] {
+      entry = hit
+    } else {
+      entry = defaults.catalog.entry(model)
+      if entries.count < 1024 { entries[model] = entry }
+    }
+    let key = WarningKey(
+      model: model, images: facts.wantsImages, uses: uses,
+      tooLong: entry?.limits?.inputTokens.map { estimate > $0 } ?? false, thinking: thinking != nil)
+    var findings: [CatalogFinding]
+    if warned.contains(key) {
+      findings = defaults.catalog.checkThinking(model: model, entry: entry, config: thinking).filter { $0.severity == .error }
+    } else {
+      findings = defaults.catalog.preflight(model: model, entry: entry, facts: facts, date: checkDate)
+    }
+    let errors = findings.filter { $0.severity == .error }
+    if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
+    if warned.count < 4096 { warned.insert(key) }
+    var warnings = RequestWarnings.check(
+      bodyJSON, model: model, defaultThinking: Self.defaultThinking(model, entry?.thinking))
+    // Stray spaces resolve in the catalog but not at the API, so they are warned about too.
+    if entry == nil || model.trimmingCharacters(in: .whitespaces) != model, let w = modelWarning(model) {
+      // One warning for a name the catalog lacks: the request check's, which says "did you mean".
+      findings.removeAll { $0.kind == .unknownModel }
+      warnings.insert(w, at: 0)
+    }
     return Built(
-      model: model, body: data, estimatedInputTokens: TokenEstimator.estimate(bodyJSON: bodyJSON),
+      model: model, body: data, estimatedInputTokens: estimate,
       isJSONMode: gc["responseMimeType"]?.stringValue?.lowercased() == "application/json",
       outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"],
       maxOutputTokens: gc["maxOutputTokens"]?.intValue, warnings: warnings,
-      localFiles: localFiles, localFileBytes: localFileBytes)
+      localFiles: localFiles, localFileBytes: localFileBytes, catalogFindings: findings)
   }
 
   private mutating func modelWarning(_ model: String) -> RequestWarning? {
     if let cached = modelWarnings[model] { return cached }
-    let w = RequestWarnings.modelName(model, known: knownModels)
+    let w = RequestWarnings.modelName(model, known: knownModels).map {
+      RequestWarning(
+        kind: $0.kind, path: $0.path,
+        message: $0.message + " (it still runs, unpriced; a --models FILE can add it)")
+    }
     if modelWarnings.count < 1000 { modelWarnings[model] = w }
     return w
+  }
+
+  /// How a model thinks when a request says nothing, in words, for the maxOutputTokens warning.
+  static func defaultThinking(_ model: String, _ rule: ThinkingRule?) -> String? {
+    guard let rule else { return nil }
+    switch rule.control {
+    case .none:
+      return nil
+    case .level:
+      guard let d = rule.defaultValue?.uppercased() else { return "\(model)'s default thinking" }
+      return d == "MINIMAL" ? nil : "\(model)'s default thinking level (\(d))"
+    case .budget:
+      switch rule.defaultValue {
+      case "off"?, "0"?: return nil
+      case nil, "dynamic"?: return "\(model)'s default dynamic thinking"
+      case let n?: return "\(model)'s default thinking budget (\(n))"
+      }
+    }
   }
 
   static func textContent(_ s: String) -> JSONValue { ["parts": [["text": .string(s)]]] }

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// Reads JSONL job files one line at a time (chunked reads; memory does not grow with the file),
 /// checks each line and yields a `Job` or a `JobError` naming FILE:LINE and the id.
@@ -28,7 +29,7 @@ public struct JobReader {
   ///   moves them to a temporary SQLite file (`IdRegistry`), so memory stays flat.
   /// - Parameter knownModels: model names the catalog knows (an unknown one is a warning).
   public init(
-    files: [String], defaults: RunDefaults, idSpillThreshold: Int = 100_000, knownModels: [String] = KnownModels.names
+    files: [String], defaults: RunDefaults, idSpillThreshold: Int = 100_000, knownModels: [String]? = nil
   ) {
     self.files = files
     self.defaults = defaults
@@ -140,11 +141,16 @@ public struct JobReader {
       }
       let o = try JobLineParser.normalizeTopLevel(raw)
       let built = try parser.build(o, jobFile: file)
-      if let first = built.warnings.first, defaults.strict {
-        let more = built.warnings.count > 1 ? " (and \(built.warnings.count - 1) more)" : ""
-        throw JobLineParser.Failure(.strictWarning, "\(first) (a warning; refused with --strict)\(more)")
+      let catalogWarnings = built.catalogFindings.filter { $0.severity == .warning }
+      if defaults.strict, !built.warnings.isEmpty || !catalogWarnings.isEmpty {
+        let all = built.warnings.map(\.description) + catalogWarnings.map(\.message)
+        let more = all.count > 1 ? " (and \(all.count - 1) more)" : ""
+        throw JobLineParser.Failure(.strictWarning, "\(all[0]) (a warning; refused with --strict)\(more)")
       }
       for w in built.warnings { warnings.add(JobWarning(file: file, line: line, jobId: id, warning: w)) }
+      for w in catalogWarnings {
+        if let n = w.notice(model: built.model) { defaults.catalog.notices.record(n) }
+      }
       var job = Job(
         id: id!, model: built.model, seq: jobCount, sourceFile: file, sourceLine: line, body: built.body,
         metadata: built.metadata, estimatedInputTokens: built.estimatedInputTokens, isJSONMode: built.isJSONMode,

@@ -21,12 +21,14 @@ public struct ValidationReport: Sendable, Codable, Hashable {
   public var warnings: [JobWarning] = []
   /// Warnings per kind.
   public var warningCounts: [String: Int] = [:]
+  /// The model catalog's warnings (a model shut down, routed, unknown; images, limits, features), one per model.
+  public var modelWarnings: [String] = []
 
   public var isValid: Bool { errors.isEmpty }
 
   /// Reads all files with `defaults`. Keeps at most `maxErrors` errors (counting goes on).
   public static func validate(
-    files: [String], defaults: RunDefaults, maxErrors: Int = 10_000, knownModels: [String] = KnownModels.names
+    files: [String], defaults: RunDefaults, maxErrors: Int = 10_000, knownModels: [String]? = nil
   ) -> ValidationReport {
     var reader = JobReader(files: files, defaults: defaults, knownModels: knownModels)
     var perModel: [String: (jobs: Int, tokens: Int)] = [:]
@@ -46,11 +48,13 @@ public struct ValidationReport: Sendable, Codable, Hashable {
         if errors.count < maxErrors { errors.append(e) }
       }
     }
-    return ValidationReport(
+    var report = ValidationReport(
       files: files, jobs: jobs,
       models: perModel.keys.sorted().map { ModelCount(model: $0, jobs: perModel[$0]!.jobs, estimatedInputTokens: perModel[$0]!.tokens) },
       estimatedInputTokens: tokens, errors: errors, errorCounts: counts, warnings: reader.warnings.kept,
       warningCounts: reader.warnings.counts)
+    report.modelWarnings = defaults.catalog.notices.all.map(\.message)
+    return report
   }
 
   /// The human summary printed after the errors.
@@ -61,6 +65,7 @@ public struct ValidationReport: Sendable, Codable, Hashable {
     for m in models {
       lines.append("  \(m.model): \(m.jobs) job\(m.jobs == 1 ? "" : "s"), ~\(m.estimatedInputTokens) tokens")
     }
+    for w in modelWarnings { lines.append("warning: \(w)") }
     if problemCount == 0 {
       lines.append("no problems found")
     } else {

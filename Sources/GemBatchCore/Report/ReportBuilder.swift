@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GeminiCatalog
 
 /// Builds a `ReportData` from a store with aggregate SQL: memory stays flat with the number of jobs.
 ///
@@ -12,13 +13,16 @@ public struct ReportBuilder: Sendable {
   /// attempts.run_id / results.run_id).
   public var runID: Int?
   /// Used for the grounding line item (which part of the cost is search charges).
-  public var prices: PriceTable?
+  public var catalog: ModelCatalog?
+  /// The day grounding prices are read on; nil: today.
+  public var date: CalendarDay?
   public var topN: Int = 10
   public var histogramBins: Int = 24
 
-  public init(runID: Int? = nil, prices: PriceTable? = nil) {
+  public init(runID: Int? = nil, catalog: ModelCatalog? = nil, date: CalendarDay? = nil) {
     self.runID = runID
-    self.prices = prices
+    self.catalog = catalog
+    self.date = date
   }
 
   public func build(_ db: Database, databaseName: String, now: Double = Date().timeIntervalSince1970) throws -> ReportData {
@@ -69,7 +73,7 @@ public struct ReportBuilder: Sendable {
         $0.unpricedJobs = row["unpriced"]
         $0.groundedPrompts = row["grounded"]
         $0.searchQueries = row["queries"]
-        if let g = prices?.price(model: model)?.grounding {
+        if let catalog, case .success(let t) = catalog.priceTarget(model: model, date: date ?? .today), let g = t.row.search {
           let units = g.per == .prompt ? $0.groundedPrompts : $0.searchQueries
           $0.groundingUSD = Double(units) * NSDecimalNumber(decimal: g.usdPer1000).doubleValue / 1000
         }
@@ -186,11 +190,28 @@ public struct ReportBuilder: Sendable {
       repairCost = supersededCost.values.reduce(0, +)
     }
 
-    return ReportData(
+    let columns = try ResultColumns(db)
+    let served = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT j.model AS requested, \(columns.has("served_model") ? "r.served_model" : "NULL") AS served,
+          \(columns.has("service_tier") ? "r.service_tier" : "NULL") AS tier, COUNT(*) AS n,
+          COALESCE(SUM(r.cost_usd), 0) AS cost
+        FROM results r JOIN jobs j ON j.id = r.job_id
+        WHERE (?1 IS NULL OR r.run_id = ?1)
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        """, arguments: [run]
+    ).map { ServedModel(requested: $0["requested"], served: $0["served"], tier: $0["tier"], results: $0["n"], costUSD: $0["cost"]) }
+    var data = ReportData(
       generatedAt: now, database: databaseName, runID: runID, priceVersions: versions, total: total,
       models: models.values.sorted { $0.costUSD != $1.costUSD ? $0.costUSD > $1.costUSD : $0.model < $1.model },
       failureReasons: reasons, topJobs: top, latencyHistogram: try histogram(db, run: run),
       timeline: try timeline(db, run: run), obtained: obtained, repairAttempts: repairAttempts, repairCostUSD: repairCost)
+    let asAsked = served.allSatisfy { s in
+      (s.served == nil || ModelCatalog.normalize(s.served!) == ModelCatalog.normalize(s.requested)) && (s.tier ?? "standard") == "standard"
+    }
+    data.served = asAsked ? nil : served
+    return data
   }
 
   /// Nearest-rank p50/p90/p99 of `column` per model (or over all results, key "all"), in one

@@ -28,6 +28,9 @@ public struct ReportData: Sendable, Codable, Hashable {
   /// Attempts sent to repair an answer (re-asks and larger maxOutputTokens) and their cost.
   public var repairAttempts: Int?
   public var repairCostUSD: Double?
+  /// Results by the model asked for, the model that answered (after routing) and the tier that
+  /// ran; nil when every result ran as asked, at standard.
+  public var served: [ServedModel]?
 
   public init(
     generatedAt: Double, database: String, runID: Int? = nil, priceVersions: [String] = [], total: ModelReport,
@@ -144,6 +147,23 @@ public struct ModelReport: Sendable, Codable, Hashable {
     try c.encode(retries, forKey: .retries)
     try c.encode(http429, forKey: .http429)
     try c.encode(lostAttempts, forKey: .lostAttempts)
+  }
+}
+
+/// Results of one requested model that one served model answered at one tier.
+public struct ServedModel: Sendable, Codable, Hashable {
+  public var requested: String
+  /// The catalog model whose rates priced them; nil when unpriced.
+  public var served: String?
+  public var tier: String?
+  public var results: Int
+  public var costUSD: Double
+  public init(requested: String, served: String?, tier: String?, results: Int, costUSD: Double) {
+    self.requested = requested
+    self.served = served
+    self.tier = tier
+    self.results = results
+    self.costUSD = costUSD
   }
 }
 

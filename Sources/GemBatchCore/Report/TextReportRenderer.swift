@@ -40,6 +40,14 @@ enum TextReportRenderer {
     if let l = t.latencyMs { line("Latency: p50 \(Fmt.ms(l.p50))  p90 \(Fmt.ms(l.p90))  p99 \(Fmt.ms(l.p99))  (n=\(l.count))") }
     if let l = t.ttfbMs { line("Time to first token: p50 \(Fmt.ms(l.p50))  p90 \(Fmt.ms(l.p90))  p99 \(Fmt.ms(l.p99))  (n=\(l.count))") }
     line()
+    if let served = d.served, !served.isEmpty {
+      line("Served as (the model and tier that answered, and priced)")
+      o += table(
+        [["requested", "served", "tier", "results", "cost"]]
+          + served.map { [$0.requested, $0.served ?? "(unpriced)", $0.tier ?? "—", Fmt.int($0.results), Fmt.usd($0.costUSD)] },
+        left: [0, 1, 2])
+      line()
+    }
     line("Per model")
     var rows: [[String]] = [
       ["model", "jobs", "ok", "failed", "other", "prompt", "cached", "output", "thoughts", "tool", "cost", "per 1k", "unpriced",

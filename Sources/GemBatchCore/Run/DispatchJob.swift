@@ -28,11 +28,15 @@ public struct DispatchJob: Sendable, Hashable {
   /// The first unusable answer, kept on the result when a repair succeeds.
   public var originalAnswer: String?
 
+  /// The request's `serviceTier` (`flex`, `standard`, `priority`), nil when it names none.
+  public var serviceTier: String?
+
   public init(
     id: String, seq: Int, model: String, body: Data, requestHash: String, estimatedInputTokens: Int,
     isJSONMode: Bool, outputSchema: OutputSchema?, attempts: Int, usesSearch: Bool = false,
-    maxOutputTokens: Int? = nil, maxCostUSD: Double? = nil
+    maxOutputTokens: Int? = nil, maxCostUSD: Double? = nil, serviceTier: String? = nil
   ) {
+    self.serviceTier = serviceTier
     self.usesSearch = usesSearch
     self.maxOutputTokens = maxOutputTokens
     self.maxCostUSD = maxCostUSD
@@ -64,5 +68,15 @@ public struct DispatchJob: Sendable, Hashable {
   /// Whether the body attaches Google Search (a byte scan: no parse on the hot path).
   public static func usesSearch(body: Data) -> Bool {
     body.range(of: Data("\"googleSearch".utf8)) != nil
+  }
+
+  static let tierKey = Data("\"serviceTier\":\"".utf8)
+
+  /// The body's top-level `serviceTier` (a byte scan of the canonical, compact body, where it is
+  /// the last field), nil when absent.
+  public static func serviceTier(body: Data) -> String? {
+    guard let r = body.range(of: tierKey, options: .backwards) else { return nil }
+    guard let end = body[r.upperBound...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+    return String(decoding: body[r.upperBound..<end], as: UTF8.self)
   }
 }

@@ -43,14 +43,15 @@ struct JobPager {
           id: r.id, seq: r.seq, model: r.model, body: r.body, requestHash: r.requestHash,
           estimatedInputTokens: r.estInputTokens, isJSONMode: r.jsonMode,
           outputSchema: r.jsonMode ? schema(f) : nil, attempts: r.attemptCount, usesSearch: f.usesSearch,
-          maxOutputTokens: f.maxOutputTokens)
+          maxOutputTokens: f.maxOutputTokens, serviceTier: DispatchJob.serviceTier(body: r.body))
       } else {
         // Synced before the facts were stored: found in the body, as before.
         job = DispatchJob(
           id: r.id, seq: r.seq, model: r.model, body: r.body, requestHash: r.requestHash,
           estimatedInputTokens: r.estInputTokens, isJSONMode: r.jsonMode,
           outputSchema: r.jsonMode ? DispatchJob.outputSchema(fromBody: r.body) : nil, attempts: r.attemptCount,
-          usesSearch: DispatchJob.usesSearch(body: r.body), maxOutputTokens: DispatchJob.maxOutputTokens(fromBody: r.body))
+          usesSearch: DispatchJob.usesSearch(body: r.body), maxOutputTokens: DispatchJob.maxOutputTokens(fromBody: r.body),
+          serviceTier: DispatchJob.serviceTier(body: r.body))
       }
       job.maxCostUSD = costEstimate?(job)
       jobs.append(job)

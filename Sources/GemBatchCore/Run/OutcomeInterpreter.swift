@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// What one attempt meant for its job, for the scheduler's bookkeeping.
 public struct AttemptSummary: Sendable {
@@ -45,8 +46,10 @@ public struct AttemptSummary: Sendable {
 /// and the time are passed in.
 public struct OutcomeInterpreter: Sendable {
   public var policy: RetryPolicy
-  /// Prices a result: (model, usage, web search query count) → (cost, price-table version), or nil when unpriced.
-  public var price: @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)?
+  /// Prices an answer: what ran (served model, tier, usage, grounding, images, day) → its price.
+  public var price: @Sendable (PriceRequest) -> AnswerPrice
+  /// The tier a run sends requests at when they name none (`--tier`, see `TieredTransport`).
+  public var defaultTier: String?
   /// Remove wrapper noise from JSON answers at no cost (`LocalJSONRepair`); off with `--repair 0`.
   public var localRepair: Bool
   /// What to do with an answer that is not usable (`--repair`, `--grow-max-tokens`).
@@ -58,7 +61,7 @@ public struct OutcomeInterpreter: Sendable {
   public var usageLimit: @Sendable (String) -> Int
 
   public init(
-    policy: RetryPolicy, price: @escaping @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? = { _, _, _ in nil },
+    policy: RetryPolicy, price: @escaping @Sendable (PriceRequest) -> AnswerPrice,
     localRepair: Bool = true, repair: RepairPolicy = RepairPolicy(),
     outputLimit: @escaping @Sendable (String) -> Int = { _ in 65_536 },
     usageLimit: @escaping @Sendable (String) -> Int = { _ in UsageMetadata.countLimit }
@@ -69,6 +72,29 @@ public struct OutcomeInterpreter: Sendable {
     self.repair = repair
     self.outputLimit = outputLimit
     self.usageLimit = usageLimit
+  }
+
+  /// With a plain price function: (model, usage, web search query count) → (cost, version), or nil when unpriced.
+  public init(
+    policy: RetryPolicy,
+    price: @escaping @Sendable (String, UsageMetadata, Int) -> (cost: Double, version: String)? = { _, _, _ in nil },
+    localRepair: Bool = true, repair: RepairPolicy = RepairPolicy(),
+    outputLimit: @escaping @Sendable (String) -> Int = { _ in 65_536 },
+    usageLimit: @escaping @Sendable (String) -> Int = { _ in UsageMetadata.countLimit }
+  ) {
+    self.init(
+      policy: policy,
+      price: { (r: PriceRequest) -> AnswerPrice in
+        let p = price(r.servedModel ?? r.model, r.usage ?? UsageMetadata(), r.searchQueries)
+        return AnswerPrice(cost: p?.cost, version: p?.version ?? "", servedModel: nil, tier: r.tier)
+      }, localRepair: localRepair, repair: repair, outputLimit: outputLimit, usageLimit: usageLimit)
+  }
+
+  /// The tier that ran: the `x-gemini-service-tier` header, else `usageMetadata.serviceTier`.
+  /// Without either, standard: priority is billed only when the response confirms it, and an
+  /// unconfirmed flex request is not assumed to have had the discount.
+  public static func tierThatRan(header: String?, usage: UsageMetadata?) -> ServiceTier {
+    header.flatMap(ServiceTier.init(wire:)) ?? usage?.serviceTier.flatMap(ServiceTier.init(wire:)) ?? .standard
   }
 
   public func interpret(
@@ -116,7 +142,7 @@ public struct OutcomeInterpreter: Sendable {
         summary.kind = .authFailed(message: error.detail)
         return (finish, summary)
       }
-      let cls = error.errorClass
+      let cls = error.errorClass(requestTier: job.serviceTier ?? defaultTier)
       finish.errorClass = cls.name
       if case .rateLimited(_, _, let quotaId) = cls {
         finish.quotaId = quotaId
@@ -180,7 +206,8 @@ public struct OutcomeInterpreter: Sendable {
   private func judge(
     job: DispatchJob, record: ResultRecord, finish: inout AttemptFinish, summary: inout AttemptSummary, now: Double
   ) -> (AttemptFinish, AttemptSummary) {
-    let hasAnswer = record.answerText != nil || record.functionCallsJSON != nil
+    // Text, a function call or media (an image model's answer may be an image alone).
+    let hasAnswer = record.answerText != nil || record.functionCallsJSON != nil || record.mediaJSON != nil
     let cls = AnswerClass.classify(
       jsonStatus: record.jsonStatus, finishReason: record.finishReason, blocked: false, hasAnswer: hasAnswer)
     if cls == .valid && job.purpose == nil { return (finish, summary) }
@@ -281,13 +308,15 @@ public struct OutcomeInterpreter: Sendable {
     rec.finishMessage = c?.finishMessage
     rec.blockReason = r.blockReason?.rawValue
     rec.truncated = truncated
-    let calls = c?.functionCalls ?? []
-    if !calls.isEmpty {
-      rec.functionCallsJSON = JSONValue.array(calls.map { call in
+    let callParts = (c?.content?.parts ?? []).filter { $0.functionCall != nil }
+    if !callParts.isEmpty {
+      rec.functionCallsJSON = JSONValue.array(callParts.map { part in
+        let call = part.functionCall!
         var o = JSONObject()
         if let id = call.id { o["id"] = .string(id) }
         o["name"] = .string(call.name)
         o["args"] = call.args ?? .object(JSONObject())
+        if let sig = part.thoughtSignature { o["thoughtSignature"] = .string(sig) }
         return .object(o)
       }).serialized()
     }
@@ -300,8 +329,19 @@ public struct OutcomeInterpreter: Sendable {
         return .object(o)
       }).serialized()
     }
-    let queries = c?.groundingMetadata?.webSearchQueries ?? []
+    let grounding = c?.groundingMetadata
+    let queries = grounding?.webSearchQueries ?? []
     if !queries.isEmpty { rec.webSearchQueriesJSON = JSONValue.array(queries.map(JSONValue.string)).serialized() }
+    let details = AnswerDetails(r)
+    rec.mediaJSON = details.media
+    rec.mapsSourcesJSON = details.mapsSources
+    rec.safetyRatingsJSON = details.safetyRatings
+    rec.blockCategory = details.blockCategory
+    rec.citationsJSON = details.citations
+    rec.groundingSupportsJSON = details.groundingSupports
+    rec.candidatesJSON = details.candidates
+    let tier = Self.tierThatRan(header: ex.serviceTier, usage: u)
+    rec.serviceTier = tier.rawValue
     if let u, let problem = u.problem(limit: usageLimit(job.model)) {
       // Kept as the server sent it, never summed or priced: one absurd count must not become a
       // run cost of trillions or trap the arithmetic of totals.
@@ -315,10 +355,13 @@ public struct OutcomeInterpreter: Sendable {
       rec.toolUsePromptTokens = u.toolUsePromptTokenCount
       rec.totalTokens = u.totalTokenCount
       rec.usageJSON = u.compactJSON
-      if let p = price(job.model, u, queries.count) {
-        rec.costUSD = p.cost
-        rec.priceVersion = p.version
-      }
+      let p = price(
+        PriceRequest(
+          model: job.model, servedModel: r.modelVersion, usage: u, date: CalendarDay(unixTime: now), tier: tier,
+          searchQueries: queries.count, mapsPrompts: details.mapsGrounded ? 1 : 0, images: details.images))
+      rec.costUSD = p.cost
+      rec.priceVersion = p.cost == nil ? nil : p.version
+      rec.servedModel = p.servedModel
     }
     if job.isJSONMode {
       let parsed = JSONOutput.parse(c?.answerText, schema: job.outputSchema, truncated: truncated, localRepair: localRepair)

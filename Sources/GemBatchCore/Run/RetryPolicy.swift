@@ -14,16 +14,26 @@ public struct RetryPolicy: Sendable, Hashable {
   /// The longest server-requested delay the run waits out itself (`--max-retry-delay`).
   public var maxServerDelay: Duration
 
+  /// Flex requests the server shed: retried up to this many attempts in all (sheds are expected
+  /// under load, so the budget is larger than `maxAttempts`), with their own slower backoff.
+  public var maxShedAttempts: Int
+  public var shedBaseDelay: Duration
+  public var shedMaxDelay: Duration
+
   public static let defaultMaxServerDelay: Duration = .seconds(3600)
 
   public init(
     maxAttempts: Int = 6, baseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(60),
-    maxServerDelay: Duration = RetryPolicy.defaultMaxServerDelay
+    maxServerDelay: Duration = RetryPolicy.defaultMaxServerDelay, maxShedAttempts: Int = 20,
+    shedBaseDelay: Duration = .seconds(5), shedMaxDelay: Duration = .seconds(300)
   ) {
     self.maxAttempts = max(1, maxAttempts)
     self.baseDelay = baseDelay
     self.maxDelay = maxDelay
     self.maxServerDelay = max(.zero, maxServerDelay)
+    self.maxShedAttempts = max(self.maxAttempts, maxShedAttempts)
+    self.shedBaseDelay = shedBaseDelay
+    self.shedMaxDelay = shedMaxDelay
   }
 
   public enum Decision: Sendable, Hashable {
@@ -51,6 +61,9 @@ public struct RetryPolicy: Sendable, Hashable {
       guard attempt < maxAttempts else { return .fail(failureClass: "attempts_exhausted") }
       if let suggested, suggested > maxServerDelay { return .park(after: suggested) }
       return .retry(after: backoff(attempt: attempt, random: random, suggested: suggested))
+    case .shed(let suggested):
+      guard attempt < maxShedAttempts else { return .fail(failureClass: "flex_shed") }
+      return .retry(after: backoff(attempt: attempt, random: random, suggested: suggested, base: shedBaseDelay, cap: shedMaxDelay))
     }
   }
 
@@ -63,8 +76,12 @@ public struct RetryPolicy: Sendable, Hashable {
 
   /// The delay before attempt `attempt + 1`.
   public func backoff(attempt: Int, random: Double, suggested: Duration?) -> Duration {
+    backoff(attempt: attempt, random: random, suggested: suggested, base: baseDelay, cap: maxDelay)
+  }
+
+  func backoff(attempt: Int, random: Double, suggested: Duration?, base: Duration, cap: Duration) -> Duration {
     let exp = min(30, max(0, attempt - 1))
-    let ceiling = min(maxDelay, baseDelay * (1 << exp))
+    let ceiling = min(cap, base * (1 << exp))
     let r = min(max(random, 0), 1)
     let jittered = ceiling * r
     if let suggested, suggested > jittered { return min(suggested, max(maxServerDelay, jittered)) }

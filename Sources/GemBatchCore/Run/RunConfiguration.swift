@@ -34,6 +34,9 @@ public struct RunConfiguration: Sendable {
   /// `--rerun CLASS,…`: only the jobs whose last outcome is of these classes run
   /// (`JobLoader(…, rerun:)`); nil runs every job that is to run.
   public var rerun: Set<RerunClass>?
+  /// `--tier`: the tier requests that name none are sent at (nil: the API's default, standard).
+  /// Added on the way out by `TieredTransport`; it is not part of a request's hash.
+  public var serviceTier: String?
 
   public init(
     files: [String], defaults: RunDefaults, concurrency: Int = 64, limits: ModelLimits = ModelLimits(),

@@ -144,6 +144,22 @@ public struct ResultRecord: Sendable, Hashable {
   public var obtainedReason: String?
   /// The first answer's text when this one came from a re-ask or a larger maxOutputTokens.
   public var originalAnswerText: String?
+  /// The catalog model whose rates priced the answer (the model that ran, after routing).
+  public var servedModel: String?
+  /// The tier that ran (`standard`, `flex`, `priority`), as the response said.
+  public var serviceTier: String?
+  /// Inline media parts of the answer: `[{"candidate","part","mimeType","bytes"}]` (bytes in the raw response).
+  public var mediaJSON: String?
+  /// Google Maps grounding sources: `[{"uri","title","placeId"}]`.
+  public var mapsSourcesJSON: String?
+  /// The first candidate's safety ratings (and the prompt's, when it was blocked).
+  public var safetyRatingsJSON: String?
+  /// The harm category that blocked the prompt or the candidate.
+  public var blockCategory: String?
+  public var citationsJSON: String?
+  public var groundingSupportsJSON: String?
+  /// Every candidate when there are several: `[{"index","text","finishReason"}]`.
+  public var candidatesJSON: String?
 
   public init(
     jobId: String, attemptId: Int64, runId: Int64, requestHash: String, modelVersion: String? = nil,

@@ -301,8 +301,10 @@ public final class LedgerWriter: Sendable {
        json_output, json_status, json_error, function_calls, grounding_sources, web_search_queries,
        finish_reason, finish_message, block_reason, truncated, prompt_tokens, cached_tokens,
        candidates_tokens, thoughts_tokens, tool_use_prompt_tokens, total_tokens, usage_json, cost_usd,
-       price_version, latency_ms, ttfb_ms, created_at, obtained, obtained_reason, original_answer_text)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       price_version, latency_ms, ttfb_ms, created_at, obtained, obtained_reason, original_answer_text,
+       served_model, service_tier, media, maps_sources, safety_ratings, block_category, citations,
+       grounding_supports, candidates)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     """
 
   /// The five statements, looked up in GRDB's cache once per transaction rather than once per row.
@@ -410,6 +412,15 @@ public final class LedgerWriter: Sendable {
         result.bind(obtained)
         result.bind(reason)
         result.bind(r.originalAnswerText)
+        result.bind(r.servedModel)
+        result.bind(r.serviceTier)
+        result.bind(r.mediaJSON)
+        result.bind(r.mapsSourcesJSON)
+        result.bind(r.safetyRatingsJSON)
+        result.bind(r.blockCategory)
+        result.bind(r.citationsJSON)
+        result.bind(r.groundingSupportsJSON)
+        result.bind(r.candidatesJSON)
         try result.run()
         if let why = r.usageInvalid {
           // Rare (a server sent counts nobody can bill), so its own statement keeps the hot insert as is.

@@ -12,11 +12,12 @@ enum StoreMigrations {
     m.registerMigration("v3-lead-job-facts", foreignKeyChecks: .immediate, migrate: v3JobFacts)
     m.registerMigration("v3-struct-obtained", foreignKeyChecks: .immediate, migrate: v3StructObtained)
     m.registerMigration("v3-hostile-bounds", foreignKeyChecks: .immediate, migrate: v3HostileBounds)
+    m.registerMigration("v3-catalog-results", foreignKeyChecks: .immediate, migrate: v3CatalogResults)
     return m
   }
 
   static let knownIdentifiers: Set<String> = [
-    "v1", "v2-run-files", "v3-lead-job-facts", "v3-struct-obtained", "v3-hostile-bounds",
+    "v1", "v2-run-files", "v3-lead-job-facts", "v3-struct-obtained", "v3-hostile-bounds", "v3-catalog-results",
   ]
 
   /// What a job already knows of itself, kept beside its body so that nothing re-parses a
@@ -249,6 +250,25 @@ enum StoreMigrations {
       sql: """
         ALTER TABLE results ADD COLUMN usage_invalid TEXT;
         ALTER TABLE attempts ADD COLUMN raw_response_bytes INTEGER;
+        """)
+  }
+
+  /// What the model catalog adds to a result (issue 12): the model whose rates priced it (after
+  /// routing), the tier that ran, and the parts of the answer that were only in the raw body —
+  /// media, Maps sources, safety ratings and the blocking category, citations, grounding supports,
+  /// every candidate. Columns only: instant on a store of any size.
+  static func v3CatalogResults(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN served_model TEXT;
+        ALTER TABLE results ADD COLUMN service_tier TEXT;
+        ALTER TABLE results ADD COLUMN media TEXT;
+        ALTER TABLE results ADD COLUMN maps_sources TEXT;
+        ALTER TABLE results ADD COLUMN safety_ratings TEXT;
+        ALTER TABLE results ADD COLUMN block_category TEXT;
+        ALTER TABLE results ADD COLUMN citations TEXT;
+        ALTER TABLE results ADD COLUMN grounding_supports TEXT;
+        ALTER TABLE results ADD COLUMN candidates TEXT;
         """)
   }
 }

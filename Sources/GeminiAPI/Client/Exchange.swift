@@ -23,11 +23,15 @@ public struct Exchange: Sendable {
   public var streamed: Bool
   /// Number of SSE events received (0 for non-stream).
   public var eventCount: Int
+  /// The `x-gemini-service-tier` response header: the tier that actually ran (flex, standard,
+  /// priority; a priority request past its limit says standard).
+  public var serviceTier: String?
 
   public init(
     httpStatus: Int?, rawBody: Data, result: Result<GenerateContentResponse, GeminiError>, retryAfter: Duration? = nil,
     latency: Duration, timeToFirstByte: Duration? = nil, streamed: Bool = false, eventCount: Int = 0,
-    bodyBytes: Int? = nil
+    bodyBytes: Int? = nil,
+    serviceTier: String? = nil
   ) {
     self.httpStatus = httpStatus
     self.rawBody = rawBody
@@ -38,6 +42,7 @@ public struct Exchange: Sendable {
     self.timeToFirstByte = timeToFirstByte
     self.streamed = streamed
     self.eventCount = eventCount
+    self.serviceTier = serviceTier
   }
 
   public var response: GenerateContentResponse? { try? result.get() }

@@ -189,7 +189,8 @@ public struct GeminiClient: Sendable {
       return Exchange(
         httpStatus: collector.status, rawBody: raw, result: result, retryAfter: collector.retryAfter,
         latency: collector.latency, timeToFirstByte: collector.ttfb, streamed: stream != nil,
-        eventCount: collector.reader.assembler.eventCount, bodyBytes: collector.fullLength)
+        eventCount: collector.reader.assembler.eventCount, bodyBytes: collector.fullLength,
+        serviceTier: collector.serviceTier)
     }
     if let keyProblem {
       return exchange(.failure(GeminiError(code: .invalidRequest, detail: keyProblem)))

@@ -42,6 +42,8 @@ final class ResponseCollector: HTTPClientResponseDelegate, @unchecked Sendable {
   private(set) var contentLength: Int?
   /// Body bytes that arrived, kept or not.
   private(set) var received = 0
+  /// `x-gemini-service-tier`, when sent.
+  private(set) var serviceTier: String?
   private(set) var ttfb: Duration?
   /// When the last byte arrived (set when the request completes).
   private(set) var end: ContinuousClock.Instant?
@@ -71,6 +73,8 @@ final class ResponseCollector: HTTPClientResponseDelegate, @unchecked Sendable {
       GeminiClient.parseRetryAfter($0, responseDate: head.headers.first(name: "date"))
     }
     contentLength = head.headers.first(name: "content-length").flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
+    // A server's header: kept short, it only names a tier.
+    serviceTier = head.headers.first(name: "x-gemini-service-tier").map { String($0.prefix(32)) }
     // Without a stream, the first byte of interest is the head.
     if !streamed || !isSuccess { ttfb = clock.now - start }
     if isSuccess, let contentLength, contentLength > limits.maxBodyBytes {

@@ -8,10 +8,12 @@ public enum RequestWarnings {
   public static let smallMaxOutputTokens = 1024
 
   /// The thinking and schema warnings of a request body (camelCase) for `model`.
-  public static func check(_ body: JSONValue, model: String) -> [RequestWarning] {
+  /// - Parameter defaultThinking: how the model thinks when the request says nothing, in words
+  ///   ("gemini-3.8-flash's default thinking level (HIGH)"), from the catalog; nil when it does not.
+  public static func check(_ body: JSONValue, model: String, defaultThinking: String? = nil) -> [RequestWarning] {
     var out: [RequestWarning] = []
     guard let gc = body["generationConfig"]?.objectValue else { return out }
-    if let w = thinkingTokens(gc, model: model) { out.append(w) }
+    if let w = thinkingTokens(gc, model: model, defaultThinking: defaultThinking) { out.append(w) }
     if let s = gc["responseJsonSchema"] ?? gc["_responseJsonSchema"] {
       out += ignoredKeywords(.jsonSchema(s), at: "generationConfig.responseJsonSchema")
     } else if let s = gc["responseSchema"] {
@@ -24,12 +26,11 @@ public enum RequestWarnings {
 
   /// Thoughts count against `maxOutputTokens`: at or below the budget, or small next to a level
   /// (set, or the model's default thinking), the answer may be empty (`MAX_TOKENS`, no parts).
-  public static func thinkingTokens(_ gc: JSONObject, model: String) -> RequestWarning? {
+  public static func thinkingTokens(_ gc: JSONObject, model: String, defaultThinking: String? = nil) -> RequestWarning? {
     guard let max = gc["maxOutputTokens"]?.intValue else { return nil }
     let tc = gc["thinkingConfig"]?.objectValue
     let budget = tc?["thinkingBudget"]?.intValue
     let level = tc?["thinkingLevel"]?.stringValue?.uppercased()
-    let family = ModelFamily(model: model)
     let path = "generationConfig.maxOutputTokens"
     let tail = "thoughts count against maxOutputTokens; the answer may be empty"
     if let budget, budget > 0 {
@@ -44,11 +45,7 @@ public enum RequestWarnings {
     } else if budget == -1 {
       thinks = "a dynamic thinking budget"
     } else {
-      switch family {
-      case .gemini3Pro, .gemini3Flash: thinks = "\(model)'s default thinking level (HIGH)"
-      case .gemini25Pro, .gemini25Flash: thinks = "\(model)'s default dynamic thinking"
-      default: thinks = nil
-      }
+      thinks = defaultThinking
     }
     guard let thinks else { return nil }
     return RequestWarning(kind: .thinkingTokens, path: path, message: "\(max) is small next to \(thinks): \(tail)")
@@ -164,7 +161,7 @@ public enum RequestWarnings {
     return RequestWarning(
       kind: .unknownModel, path: "model",
       message:
-        "the catalog does not know \(shown)\(gemini ? "" : " (not a Gemini model name)"); known: \(known.joined(separator: ", "))"
+        "the catalog does not know \(shown)\(gemini ? "" : " (not a Gemini model name)"); `gembatch models` lists the known ones"
     )
   }
 }

@@ -92,12 +92,18 @@ final class MockState: Sendable {
 
   let config: MockConfiguration
   let replay: ReplayStore?
+  let batchStore: MockBatchStore
   let counters: Mutex<Counters>
   let start = ContinuousClock.now
 
   init(config: MockConfiguration) throws {
     self.config = config
     counters = Mutex(Counters(quotas: QuotaTracker(minute: config.quotaMinuteSeconds)))
+    do {
+      batchStore = try MockBatchStore(directory: config.filesDirectory)
+    } catch {
+      throw MockServerError(message: "cannot create the files folder")
+    }
     if let dir = config.replayDirectory {
       do {
         replay = try ReplayStore(directory: dir)

@@ -10,7 +10,9 @@ struct MockCommand: AsyncParsableCommand {
     abstract: "Run the offline Gemini mock server (generateContent, streaming, countTokens, models).",
     discussion: """
       Serves POST /v1beta/models/{model}:generateContent, :streamGenerateContent (?alt=sse or a JSON array), \
-      :countTokens and GET /v1beta/models, plus GET /mock/stats[?bodies=1] and POST /mock/reset.
+      :countTokens, :batchGenerateContent and GET /v1beta/models; the Files API (resumable upload, get, list, \
+      delete, download of generated files) and batches (get, list, cancel, delete); plus GET /mock/stats[?bodies=1] \
+      and POST /mock/reset.
       Per request, tests can send the headers x-mock-fault: <name>[*K], x-mock-replay: <file>, x-mock-latency, \
       x-mock-chunks and x-mock-chunk-delay, or put [[mock:<name>[*K]]] / [[mock:replay=<file>]] in the prompt. \
       *K limits a fault to the first K receipts of the same body (so a retry succeeds).
@@ -76,6 +78,9 @@ struct MockCommand: AsyncParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Accept this model name too (repeatable); any Gemini name is accepted already.", valueName: "model"))
   var model: [String] = []
 
+  @Option(name: .long, help: ArgumentHelp("How long a batch takes (PENDING, then RUNNING, then ended), e.g. 3s, 2m.", valueName: "duration"))
+  var batchTurnaround: String = "3s"
+
   func validate() throws {
     _ = try makeConfiguration()
   }
@@ -130,6 +135,8 @@ struct MockCommand: AsyncParsableCommand {
       c.replayAll = !replayOnDemand
     }
     c.extraModels = Set(model)
+    guard let t = LatencyModel.parseDuration(batchTurnaround) else { throw ValidationError("--batch-turnaround: cannot read \(batchTurnaround)") }
+    c.batchTurnaround = t
     return c
   }
 

@@ -16,6 +16,7 @@ struct GemBatch: AsyncParsableCommand {
       ExportCommand.self,
       ReportCommand.self,
       DiffCommand.self,
+      BatchesCommand.self,
     ]
   )
 

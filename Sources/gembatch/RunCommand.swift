@@ -32,6 +32,7 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Per-request timeout in seconds.") var timeout: Double = 600
   @Option(help: "Progress display: auto, tty, log, json or none.") var progress: ProgressMode = .auto
   @Option(help: "Seed for the retry jitter (reproducible runs).") var seed: UInt64?
+  @OptionGroup var batchOptions: BatchOptions
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("give at least one job file") }
@@ -41,6 +42,7 @@ struct RunCommand: AsyncParsableCommand {
     if let m = maxAttempts, m < 1 { throw ValidationError("--max-attempts must be at least 1") }
     if let b = budget, b <= 0 { throw ValidationError("--budget must be positive") }
     if grace < 0 { throw ValidationError("--grace must be 0 or more") }
+    try batchOptions.check()
   }
 
   func run() async throws {
@@ -77,6 +79,13 @@ struct RunCommand: AsyncParsableCommand {
       ("endpoint", .string(endpointOptions.endpoint ?? "auto")),
     ]))
 
+    if batchOptions.mode == .batch {
+      try await runBatch(
+        resolved: resolved, store: store, defaults: defaults, pricing: pricing, policy: policy, options: options,
+        logger: logger)
+      return
+    }
+
     let limitsFinal = limits
     let log = logger
     let interrupts = SignalHandler.install()
@@ -93,7 +102,8 @@ struct RunCommand: AsyncParsableCommand {
         maxConnections: conc, logger: log
       ) { client in
         let runner = Runner(
-          store: store, transport: client, configuration: config,
+          store: store, transport: UploadingTransport(base: client, uploader: FileUploader(store: store, client: client)),
+          configuration: config,
           interpreter: OutcomeInterpreter(policy: policy, price: pricing.priceFunction),
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)
         let report = try await runner.run(

@@ -248,6 +248,37 @@ import Testing
     }
   }
 
+  @Test func aLargeLocalFileIsUploadedOnceAndAgainWhenExpired() async throws {
+    try await Self.withEngine(jobs: Self.jobs(1)) { env, client in
+      let path = env.dir + "/clip.bin"
+      try Data(repeating: 3, count: 5000).write(to: URL(fileURLWithPath: path))
+      let sha = SHA256.hex(Data(repeating: 3, count: 5000))
+      let body = JSONValue.object(JSONObject([
+        ("contents", .array([.object(JSONObject([("parts", .array([
+          .object(JSONObject([("fileData", .object(JSONObject([
+            ("mimeType", "video/mp4"), ("fileUri", .string(FileUploader.placeholder(sha256: sha, path: path))),
+          ])))])),
+          .object(JSONObject([("text", "What happens?")])),
+        ]))]))])),
+      ])).serializedData()
+      let transport = UploadingTransport(base: client, uploader: FileUploader(store: env.store, client: client))
+      for _ in 0..<3 {
+        let ex = await transport.send(model: "gemini-2.5-flash", body: body, stream: false)
+        #expect(ex.response != nil, "\(String(describing: ex.error))")
+      }
+      #expect(try await Self.stats(env.port)["filesUploaded"]?.intValue == 1)
+      let upload = try #require(try env.store.upload(sha256: sha))
+      #expect(upload.purpose == "job-file" && upload.fileName.hasPrefix("files/"))
+      // Expired (48 h): uploaded again.
+      try await env.store.pool.write { try $0.execute(sql: "UPDATE uploads SET expires_at = 1") }
+      _ = await transport.send(model: "gemini-2.5-flash", body: body, stream: false)
+      #expect(try await Self.stats(env.port)["filesUploaded"]?.intValue == 2)
+      let resolved = try await FileUploader(store: env.store, client: client).resolve(body)
+      #expect(String(decoding: resolved, as: UTF8.self).contains("/v1beta/files/"))
+      #expect(!FileUploader.needsUpload(resolved))
+    }
+  }
+
   @Test func anEndpointWithoutBatchModeIsToldAtOnce() async throws {
     let dir = JobsTestKit.tempDir("batch")
     let file = JobsTestKit.write(Self.jobs(2), to: dir + "/jobs.jsonl")

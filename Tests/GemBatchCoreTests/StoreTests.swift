@@ -16,7 +16,7 @@ import Testing
 
   @Test func migrationsAndFileMode() throws {
     let (store, path) = try newStore()
-    #expect(try store.migrations() == ["v1", "v2-run-files"])
+    #expect(try store.migrations() == ["v1", "v2-run-files", "v3-batch"])
     let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
     #expect(mode?.intValue == 0o600)
     let tables = try store.pool.read { db in
@@ -29,7 +29,7 @@ import Testing
     #expect(journal == "wal")
     // Reopening runs no migration twice.
     let again = try Store.open(path: path)
-    #expect(try again.migrations() == ["v1", "v2-run-files"])
+    #expect(try again.migrations() == ["v1", "v2-run-files", "v3-batch"])
   }
 
   @Test func noColumnCanHoldAKey() throws {

@@ -24,8 +24,17 @@ extension MockResponder {
   static let uploadGranularity = HTTPField.Name("x-goog-upload-chunk-granularity")!
 
   /// nil when the path is none of these routes.
-  func batchRoute(_ path: String, _ request: Request, _ context: Context) async throws -> Response? {
+  func batchRoute(_ rawPath: String, _ request: Request, _ context: Context) async throws -> Response? {
     let files = state.batchStore
+    // The SDK uploads to /upload/v1/files with a custom base URL: every version reads the same.
+    var path = rawPath
+    for prefix in ["/upload/", "/download/", "/"] where path.hasPrefix(prefix) {
+      let rest = path.dropFirst(prefix.count)
+      for v in ["v1alpha/", "v1/"] where rest.hasPrefix(v) {
+        path = prefix + "v1beta/" + rest.dropFirst(v.count)
+      }
+      break
+    }
     if path.hasPrefix("/upload/v1beta/files") {
       if let e = authError(request) { return errorResponse(e, array: false) }
       return try await upload(request, files)

@@ -36,27 +36,41 @@ struct BatchCollector {
     let total = max(1, batch.jobCount)
     let latency = Duration.milliseconds(Int64(max(0, now - (batch.submittedAt ?? now)) * 1000))
     var closed = false
-    do {
-      while let event = try reader.next() {
-        guard case .line(_, let bytes) = event, bytes.count > 0 else { continue }
-        let raw = Data(bytes)
-        if raw.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-        let line = BatchOutputLine.parse(raw)
-        // By key only: a line without one, for a job not in this batch, or for an attempt already
-        // closed (stored before a crash, or a duplicate line) changes nothing.
-        guard let key = line.key, let member = try store.openBatchMember(batchId: batch.id, jobId: key) else {
+    // Lines are looked up a block at a time (one read for the block), then stored in order.
+    var block: [BatchOutputLine] = []
+    func storeBlock() async throws {
+      // The earlier blocks' outcomes are committed first, so a key seen before reads as closed.
+      try await ledger.flush()
+      let members = try store.openBatchMembers(batchId: batch.id, jobIds: block.compactMap(\.key))
+      var seen = Set<String>()
+      for line in block {
+        // By key only: a line without one, for a job not in this batch, or for an attempt
+        // already closed (stored before a crash, or a duplicate line) changes nothing.
+        guard let key = line.key, let member = members[key], !seen.contains(key) else {
           tally.unmatched += 1
           continue
         }
+        seen.insert(key)
         let exchange = Exchange(
-          httpStatus: line.result.isSuccess ? 200 : (line.result.error?.httpStatus), rawBody: raw, result: line.result,
-          latency: latency)
+          httpStatus: line.result.isSuccess ? 200 : (line.result.error?.httpStatus), rawBody: line.raw,
+          result: line.result, latency: latency)
         try record(member, exchange: exchange, ledger: ledger, rng: &rng, now: now, tally: &tally)
         if tally.stored == total / 2 + 1 && total > 1 && kill.point == .downloading {
           try await ledger.flush()
           kill.reached(.downloading)
         }
       }
+      block.removeAll(keepingCapacity: true)
+    }
+    do {
+      while let event = try reader.next() {
+        guard case .line(_, let bytes) = event, bytes.count > 0 else { continue }
+        let raw = Data(bytes)
+        if raw.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+        block.append(BatchOutputLine.parse(raw))
+        if block.count >= 512 { try await storeBlock() }
+      }
+      try await storeBlock()
       try await ledger.close()
       closed = true
     } catch {

@@ -300,6 +300,16 @@ public struct BatchEngine: Sendable {
       } catch let e as GeminiError where e.errorClass.isRetryable {
         logger.notice("polling \(name) failed for now: \(e)")
         continue
+      } catch let e as GeminiError {
+        // Gone from the account (deleted elsewhere) or refused for good: it will never end, so
+        // its jobs are handled as a failed batch's.
+        logger.warning("batch \(name) cannot be read: \(e); its jobs are retried")
+        var rng = st.rng
+        _ = try await collector.closeRemaining(batch: row, error: GeminiError(code: .connectionLost, detail: "the batch cannot be read: \(e.detail)"), rng: &rng, now: clock.now())
+        st.rng = rng
+        try store.batchDone(id: row.id, outcome: "failed", message: e.description)
+        changed = true
+        continue
       }
       if job.state.raw != row.stateRaw || job.stats.successfulRequestCount != row.succeededCount
         || job.stats.failedRequestCount != row.failedCount
@@ -348,6 +358,7 @@ public struct BatchEngine: Sendable {
     var rng = st.rng
     defer { st.rng = rng }
     let fresh = row
+    var lostOutput: GeminiError?
     if let output = job.responsesFile {
       do {
         let tally = try await collector.collect(batch: fresh, outputFile: output, rng: &rng, now: clock.now())
@@ -355,11 +366,18 @@ public struct BatchEngine: Sendable {
       } catch let e as GeminiError where e.errorClass.isRetryable {
         logger.notice("downloading \(output) failed for now: \(e); trying again at the next poll")
         return
+      } catch let e as GeminiError {
+        // The output is gone (kept about 48 h) or refused: the jobs without a line are retried.
+        logger.warning("the output \(output) cannot be downloaded: \(e)")
+        lostOutput = e
       }
     }
     let reason: GeminiError
     let outcome: String
     switch job.state.phase {
+    case .succeeded where lostOutput != nil:
+      outcome = "output_lost"
+      reason = GeminiError(code: .connectionLost, detail: "the batch output cannot be downloaded: \(lostOutput!.detail)")
     case .succeeded:
       outcome = "collected"
       reason = GeminiError(code: .malformedBody, detail: "the batch output has no line for this key")

@@ -36,7 +36,7 @@ public struct BatchRecord: Sendable, Hashable, Codable {
   public var updatedAt: Double
   public var expiresAt: Double?
   public var endedAt: Double?
-  /// How it ended for gembatch: `collected`, `expired`, `failed`, `cancelled`, `timed_out`, `create_failed`.
+  /// How it ended for gembatch: `collected`, `expired`, `failed`, `cancelled`, `timed_out`, `create_failed`, `output_lost`.
   public var outcome: String?
   public var errorMessage: String?
 }

@@ -273,6 +273,20 @@ extension Store {
     }
   }
 
+  /// `openBatchMember` for many keys in one read (a collection looks its lines up a block at a
+  /// time: one read transaction per line was most of its cost).
+  public func openBatchMembers(batchId: Int64, jobIds: [String]) throws -> [String: BatchMember] {
+    if jobIds.isEmpty { return [:] }
+    return try read { db in
+      var out: [String: BatchMember] = [:]
+      let s = try db.cachedStatement(sql: Self.memberSQL + " WHERE bj.batch_id = ? AND bj.job_id = ? AND a.ended_at IS NULL")
+      for id in jobIds where out[id] == nil {
+        if let m = try Row.fetchOne(s, arguments: [batchId, id]).map(Self.member) { out[id] = m }
+      }
+      return out
+    }
+  }
+
   /// Open attempts of a batch after `afterSeq`, in seq order (the keys its output did not have).
   public func openBatchMembers(batchId: Int64, afterSeq: Int, limit: Int) throws -> [BatchMember] {
     try read { db in

@@ -36,7 +36,11 @@ extension MockResponder {
       break
     }
     if path.hasPrefix("/upload/v1beta/files") {
-      if let e = authError(request) { return errorResponse(e, array: false) }
+      // The session URL is the credential for its chunks (the SDK sends them without the key),
+      // as with Google's uploads; starting a session needs the key.
+      if request.uri.queryParameters.get("upload_id") == nil, let e = authError(request) {
+        return errorResponse(e, array: false)
+      }
       return try await upload(request, files)
     }
     if path.hasPrefix("/download/v1beta/files/") {
@@ -47,7 +51,13 @@ extension MockResponder {
     }
     if path == "/v1beta/files" || path.hasPrefix("/v1beta/files/") {
       if let e = authError(request) { return errorResponse(e, array: false) }
-      let id = path == "/v1beta/files" ? "" : String(path.dropFirst("/v1beta/files/".count))
+      var id = path == "/v1beta/files" ? "" : String(path.dropFirst("/v1beta/files/".count))
+      // The SDK downloads from /v1beta/files/{id}:download?alt=media (the docs' REST sample
+      // from /download/v1beta/…): both are served.
+      if id.hasSuffix(":download") {
+        id.removeLast(":download".count)
+        return download(id: id, files)
+      }
       return fileRoute(id: id, request, files)
     }
     if path == "/v1beta/batches" || path.hasPrefix("/v1beta/batches/") {

@@ -279,6 +279,54 @@ import Testing
     }
   }
 
+  @Test func theClientsAgainstTheMockInlineBatchesPagesAndFiles() async throws {
+    try await Self.withEngine(jobs: Self.jobs(1), mock: { $0.listPageSize = 2 }) { env, client in
+      let batches = BatchClient(client: client)
+      let files = FilesClient(client: client, chunkSize: 1024)
+      // Inline: the answers come back in the Operation, keyed by metadata.
+      let req = JSONValue.object(JSONObject([("contents", .array([.object(JSONObject([("parts", .array([.object(JSONObject([("text", "hi")]))]))]))]))]))
+      var job = try await batches.createInline(model: "gemini-2.5-flash", displayName: "inline", requests: [("a", req), ("b", req)])
+      #expect(job.state.phase == .pending)
+      while !job.state.isTerminal {
+        try await Task.sleep(for: .milliseconds(50))
+        job = try await batches.get(name: job.name)
+      }
+      #expect(job.inlinedResponses.count == 2)
+      let keys = job.inlinedResponses.map { BatchOutputLine.parse($0, raw: Data()).key }
+      #expect(Set(keys.compactMap { $0 }) == ["a", "b"])
+      #expect(job.stats.successfulRequestCount == 2 && job.stats.failedRequestCount == 0)
+      // Every page of the list (the mock serves two a page).
+      for i in 0..<4 { _ = try await batches.createInline(model: "gemini-2.5-flash", displayName: "p\(i)", requests: [("k", req)]) }
+      let first = try await batches.list(pageSize: 100)
+      #expect(first.batches.count == 2 && first.nextPageToken != nil)
+      #expect(try await batches.listAll().count == 5)
+      try await batches.cancel(name: "batches/\(try #require(try await batches.listAll().last).id)")
+      // Files: a multi-chunk upload, get, list, delete; an uploaded file cannot be downloaded.
+      let path = env.dir + "/up.txt"
+      try Data(repeating: 65, count: 3000).write(to: URL(fileURLWithPath: path))
+      let f = try await files.upload(path: path, displayName: "up", mimeType: "text/plain")
+      #expect(f.sizeBytes == 3000 && f.source == "UPLOADED")
+      #expect(try await files.get(name: f.name).name == f.name)
+      #expect(try await files.list().files.contains { $0.name == f.name })
+      do {
+        try await files.download(name: f.name, to: env.dir + "/down.txt")
+        Issue.record("an uploaded file was downloaded")
+      } catch let e as GeminiError {
+        #expect(e.httpStatus == 400)
+        #expect(!FileManager.default.fileExists(atPath: env.dir + "/down.txt"))
+      }
+      try await files.delete(name: f.name)
+      do {
+        _ = try await files.get(name: f.name)
+        Issue.record("a deleted file is still there")
+      } catch let e as GeminiError {
+        #expect(e.httpStatus == 403)
+      }
+      try await batches.delete(name: job.name)
+      #expect(try await batches.listAll().count == 4)
+    }
+  }
+
   @Test func anEndpointWithoutBatchModeIsToldAtOnce() async throws {
     let dir = JobsTestKit.tempDir("batch")
     let file = JobsTestKit.write(Self.jobs(2), to: dir + "/jobs.jsonl")

@@ -149,6 +149,23 @@ import Testing
     }
   }
 
+  @Test func fallbackOnlineSendsAnExpiredBatchsJobsInteractively() async throws {
+    let dir = try CLI.tempDir()
+    let file = try RunEndToEndTests.writeJobs(dir, count: 6)
+    let db = dir.appendingPathComponent("s.sqlite")
+    try await GeminiMockServer.withServer(Self.mock(dir) { $0.batchFaultPlan = [.batchExpire] }) { port in
+      let r = try await CLI.run(Self.args(file, db, port, ["--fallback", "online"]), env: Self.env)
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stderr.contains("sending them interactively"), "\(r.stderr)")
+      let stats = try await RunEndToEndTests.stats(port: port)
+      #expect(stats["batchesCreated"]?.intValue == 1)
+      #expect(stats["requests"]?.intValue == 6, "six interactive requests, the expired batch ran none")
+      #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM results") == 6)
+      #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM attempts") == 12)
+      #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM attempts WHERE ended_at IS NULL") == 0)
+    }
+  }
+
   @Test func cometAPIHasNoBatchModeAndNothingIsSent() async throws {
     let dir = try CLI.tempDir()
     let file = try RunEndToEndTests.writeJobs(dir, count: 2)

@@ -18,6 +18,8 @@ public struct BatchEngine: Sendable {
   public var pricing: PriceTable
   public var clock: any BatchClock
   public var logger: Logger
+  /// This run's own folder under `configuration.workDirectory` (set by `run`).
+  var workDirectory = ""
 
   public init(
     store: Store, client: GeminiClient, configuration: BatchConfiguration, pricing: PriceTable,
@@ -55,6 +57,24 @@ public struct BatchEngine: Sendable {
     onProgress: (@Sendable ([BatchProgress]) -> Void)? = nil
   ) async throws -> BatchRunReport {
     guard Self.supportsBatch(client.endpoint) else { throw BatchError.unsupported(client.endpoint.name) }
+    // Shards and downloads in a folder of this run's own: two runs (on two stores) never share a file.
+    var engine = self
+    engine.workDirectory = (configuration.workDirectory as NSString).appendingPathComponent(
+      "gembatch-\(getpid())-\(UUID().uuidString.prefix(8))")
+    do {
+      try FileManager.default.createDirectory(
+        atPath: engine.workDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+      throw BatchError(.store, "cannot create the work folder \(engine.workDirectory)")
+    }
+    defer { try? FileManager.default.removeItem(atPath: engine.workDirectory) }
+    return try await engine.runInWorkDirectory(interrupts: interrupts, onLostAttempts: onLostAttempts, onProgress: onProgress)
+  }
+
+  func runInWorkDirectory(
+    interrupts: AsyncStream<Void>?, onLostAttempts: (@Sendable ([LostAttempt]) -> Void)?,
+    onProgress: (@Sendable ([BatchProgress]) -> Void)?
+  ) async throws -> BatchRunReport {
     let interrupted = InterruptFlag()
     let watcher = interrupts.map { stream in
       Task {
@@ -92,7 +112,7 @@ public struct BatchEngine: Sendable {
     let collector = BatchCollector(
       store: store, runId: runId, files: files,
       interpreter: OutcomeInterpreter(policy: configuration.retry, price: BatchPricing.priceFunction(pricing)),
-      fallback: configuration.fallback, directory: configuration.workDirectory, kill: kill, logger: logger)
+      fallback: configuration.fallback, directory: workDirectory, kill: kill, logger: logger)
 
     while true {
       try await reconcileCreating(&st, batches: batches, kill: kill)
@@ -225,7 +245,7 @@ public struct BatchEngine: Sendable {
     BatchCollector(
       store: store, runId: runId, files: FilesClient(client: client),
       interpreter: OutcomeInterpreter(policy: configuration.retry, price: BatchPricing.priceFunction(pricing)),
-      fallback: configuration.fallback, directory: configuration.workDirectory, kill: BatchKillSwitch(point: nil),
+      fallback: configuration.fallback, directory: workDirectory, kill: BatchKillSwitch(point: nil),
       logger: logger)
   }
 
@@ -235,7 +255,7 @@ public struct BatchEngine: Sendable {
     let never = configuration.fallback == .online
     let uploader = FileUploader(store: store, client: client)
     let writer = ShardWriter(
-      store: store, runId: runId, neverBatched: never, directory: configuration.workDirectory,
+      store: store, runId: runId, neverBatched: never, directory: workDirectory,
       resolve: { try await uploader.resolve($0) })
     for model in try store.batchEligibleModels(runId: runId, neverBatched: never) {
       var after = -1

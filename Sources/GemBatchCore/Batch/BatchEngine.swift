@@ -85,6 +85,10 @@ public struct BatchEngine: Sendable {
       }
     }
     defer { watcher?.cancel() }
+    // Checkpoints on their own connection, as in an interactive run: without them a million-line
+    // collection grew the WAL past 500 MB (and the mapped -shm index with it).
+    let checkpointer = try BackgroundCheckpointer.start(store)
+    defer { checkpointer?.stop() }
 
     let lost = try store.recoverLostAttempts()
     if !lost.isEmpty { onLostAttempts?(lost) }

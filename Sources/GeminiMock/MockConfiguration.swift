@@ -45,6 +45,15 @@ public struct MockConfiguration: Sendable {
   public var quotaMinuteSeconds: Double = 60
   /// Largest request body accepted.
   public var maxBodyBytes: Int = 32 << 20
+  /// How long a batch takes: PENDING for the first half, RUNNING for the second, then ended.
+  public var batchTurnaround: Duration = .seconds(3)
+  /// Where uploaded and generated files are kept (nil: a fresh temporary folder per server).
+  public var filesDirectory: String?
+  /// Batch faults by create call, in order (`nil` for none); used before `faultRates` are rolled
+  /// for the batch faults. A `batch-create-429` entry refuses that create call.
+  public var batchFaultPlan: [MockFault?] = []
+  /// Most batches or files in one list page (a smaller `pageSize` asked wins).
+  public var listPageSize: Int = 20
 
   public init() {}
 
@@ -114,4 +123,21 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
   /// a fresh roll, and a forced one (`name` or `name*K`) applies to the first K requests of the
   /// conversation (the original and K-1 re-asks; K is 1 by default), so repairs can succeed.
   public var changesJSONAnswer: Bool { self == .invalidJSON || self == .schemaViolation || self == .fencedJSON }
+  /// Batch Mode, per line: the line is an error (`{"error":…}` or `{"status":…}`, both seen).
+  case batchLineError = "batch-line-error"
+  /// Batch Mode, per batch: it ends EXPIRED with no output.
+  case batchExpire = "batch-expire"
+  /// Batch Mode, per batch: it stays PENDING until cancelled.
+  case batchStuck = "batch-stuck"
+  /// Batch Mode, per create call: 429 RESOURCE_EXHAUSTED, nothing created.
+  case batchCreate429 = "batch-create-429"
+  /// Batch Mode, per batch: it ends FAILED with an operation error and no output.
+  case batchFail = "batch-fail"
+  /// Batch Mode, per line: the key is missing from the output.
+  case batchLineDrop = "batch-line-drop"
+
+  /// The faults rolled per batch or create call rather than per request.
+  static let batchLevel: Set<MockFault> = [.batchExpire, .batchStuck, .batchCreate429, .batchFail]
+  /// Faults that only mean something in a batch.
+  public static let batchOnly: Set<MockFault> = batchLevel.union([.batchLineError, .batchLineDrop])
 }

@@ -39,6 +39,7 @@ struct MockResponder: HTTPResponder {
     } else if path.hasPrefix("/v1/models") {
       rest = Substring(path.utf8.dropFirst(10))
     } else {
+      if let r = try await batchRoute(path, request, context) { return r }
       return errorResponse(MockError.notFound(path), array: false)
     }
     if let e = authError(request) { return errorResponse(e, array: false) }
@@ -72,6 +73,8 @@ struct MockResponder: HTTPResponder {
       return try await generate(request, context, model: model, stream: sse ? .sse : .jsonArray)
     case "countTokens":
       return try await countTokens(request, model: model)
+    case "batchGenerateContent":
+      return try await createBatch(request, model: model)
     default:
       return errorResponse(MockError.notFound(path), array: false)
     }

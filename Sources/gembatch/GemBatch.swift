@@ -21,6 +21,7 @@ struct GemBatch: AsyncParsableCommand {
       ReportCommand.self,
       DiffCommand.self,
       ModelsCommand.self,
+      BatchesCommand.self,
     ]
   )
 

@@ -11,7 +11,9 @@ struct MockCommand: AsyncParsableCommand {
     abstract: "Run the offline Gemini mock server (generateContent, streaming, countTokens, models).",
     discussion: """
       Serves POST /v1beta/models/{model}:generateContent, :streamGenerateContent (?alt=sse or a JSON array), \
-      :countTokens and GET /v1beta/models, plus GET /mock/stats[?bodies=1] and POST /mock/reset.
+      :countTokens, :batchGenerateContent and GET /v1beta/models; the Files API (resumable upload, get, list, \
+      delete, download of generated files) and batches (get, list, cancel, delete); plus GET /mock/stats[?bodies=1] \
+      and POST /mock/reset.
       Per request, tests can send the headers x-mock-fault: <name>[*K], x-mock-replay: <file>, x-mock-latency, \
       x-mock-chunks and x-mock-chunk-delay, or put [[mock:<name>[*K]]] / [[mock:replay=<file>]] in the prompt. \
       *K limits a fault to the first K receipts of the same body (so a retry succeeds).
@@ -93,6 +95,8 @@ struct MockCommand: AsyncParsableCommand {
 
   @Option(name: .long, help: ArgumentHelp("Probability that a priority request runs at standard (0...1).", valueName: "rate"))
   var priorityDowngradeRate: Double = 0
+  @Option(name: .long, help: ArgumentHelp("How long a batch takes (PENDING, then RUNNING, then ended), e.g. 3s, 2m.", valueName: "duration"))
+  var batchTurnaround: String = "3s"
 
   func validate() throws {
     _ = try makeConfiguration()
@@ -160,6 +164,8 @@ struct MockCommand: AsyncParsableCommand {
     }
     c.flexShedRate = flexShedRate
     c.priorityDowngradeRate = priorityDowngradeRate
+    guard let t = LatencyModel.parseDuration(batchTurnaround) else { throw ValidationError("--batch-turnaround: cannot read \(batchTurnaround)") }
+    c.batchTurnaround = t
     return c
   }
 

@@ -59,6 +59,7 @@ struct RunCommand: AsyncParsableCommand {
       "Run only the jobs whose last outcome is of these classes (truncated, invalid-json, schema, failed, blocked), keeping every other result.",
       valueName: "class,…"))
   var rerun: String?
+  @OptionGroup var batchOptions: BatchOptions
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("give at least one job file") }
@@ -82,6 +83,7 @@ struct RunCommand: AsyncParsableCommand {
     if let tier, ServiceTier(wire: tier) == nil {
       throw ValidationError("--tier must be flex, standard or priority, not \(tier)")
     }
+    try batchOptions.check()
   }
 
   func run() async throws {
@@ -141,6 +143,13 @@ struct RunCommand: AsyncParsableCommand {
       options = .object(o)
     }
 
+    if batchOptions.mode == .batch {
+      try await runBatch(
+        resolved: resolved, store: store, defaults: defaults, pricing: pricing, policy: policy, options: options,
+        logger: logger)
+      return
+    }
+
     let limitsFinal = limits
     let optionsText = options.serialized()
     let rerunFinal = rerunClasses
@@ -166,7 +175,9 @@ struct RunCommand: AsyncParsableCommand {
           policy: policy, price: pricing.priceFunction, repair: repairPolicy,
           outputLimit: { catalog.entry($0)?.limits?.outputTokens ?? 65_536 })
         interpreter.defaultTier = runTier
-        let transport: any Transport = runTier.map { TieredTransport(base: client, tier: $0) } ?? client
+        // Large local files go through the Files API once (matched by sha256); --tier is added on the way out.
+        let uploading = UploadingTransport(base: client, uploader: FileUploader(store: store, client: client))
+        let transport: any Transport = runTier.map { TieredTransport(base: uploading, tier: $0) } ?? uploading
         let runner = Runner(
           store: store, transport: transport, configuration: tiered, interpreter: interpreter,
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)

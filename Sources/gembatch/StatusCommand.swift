@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GemBatchCore
+import GeminiAPI
 
 /// `gembatch status`: what a store holds, readable while a run writes to it.
 struct StatusCommand: ParsableCommand {
@@ -16,9 +17,11 @@ struct StatusCommand: ParsableCommand {
 
   func run() throws {
     let report: StatusReport
+    let batches: [BatchRecord]
     do {
       let store = try Store.openReadOnly(path: db)
       report = try store.statusReport()
+      batches = try store.batches()
     } catch let e as StoreError {
       FileHandle.standardError.write(Data("gembatch: \(TerminalText.clean("\(e)", limit: nil))\n".utf8))
       throw ExitCode(ExitStatus.badInput)
@@ -27,10 +30,19 @@ struct StatusCommand: ParsableCommand {
       let enc = JSONEncoder()
       enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       var out = try enc.encode(report)
+      if !batches.isEmpty, case .object(var o) = try JSONValue.parse(out) {
+        // The batches join the report's keys (sorted like them).
+        o["batches"] = try JSONValue.parse(enc.encode(batches))
+        out = Data(JSONValue.object(o).serialized(sortedKeys: true).utf8)
+      }
       out.append(0x0A)
       FileHandle.standardOutput.write(out)
     } else {
-      FileHandle.standardOutput.write(Data(StatusText.render(report).utf8))
+      var text = StatusText.render(report)
+      if !batches.isEmpty {
+        text += "\nbatches (Batch Mode):\n" + BatchTable.render(batches, now: Date().timeIntervalSince1970)
+      }
+      FileHandle.standardOutput.write(Data(text.utf8))
     }
   }
 }

@@ -163,11 +163,9 @@ struct GeminiClientTests {
     for byte in Self.okBody.utf8 { steps += [.write(Data([byte])), .pause(.milliseconds(250))] }
     try await ScriptedServer.with({ [steps] _ in steps }) { server in
       let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .seconds(5), total: .milliseconds(1500))
-      let started = ContinuousClock.now
       let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
-      // The whole body takes over 25 s to dribble in; the total timeout (1.5 s) ends it well
-      // before, with room for a loaded machine (a stall of 9 s was seen with 10 builds running).
-      #expect(ContinuousClock.now - started < .seconds(15))
+      // The whole body takes 50 s to dribble in: a timeout with part of it proves the total
+      // timeout ended it (no wall-clock bound: a loaded machine stalled the test for 16 s).
       #expect(e.error?.code == .timeout)
       #expect(e.rawBody.count < Self.okBody.utf8.count)
       // On a loaded machine (CI starts every suite at once) the deadline can fire before the head

@@ -476,6 +476,10 @@ struct JobLineParser {
       }
       let p = path!
       let full = Self.resolve(p, dir: dir)
+      if let part = try uploadPart(full, shown: p, index: i, mime: mime) {
+        parts.append(part)
+        continue
+      }
       let (detected, b64) = try inlineFile(full, shown: p, index: i)
       guard let type = mime ?? detected else {
         throw Failure(.badField, "cannot tell the type of files[\(i)] \(p); add mimeType")
@@ -487,6 +491,33 @@ struct JobLineParser {
       parts.append(["inlineData": ["mimeType": .string(type), "data": .string(b64)]])
     }
     return parts
+  }
+
+  /// A local file too large to go inline becomes a `fileData` part naming it by content
+  /// (`FileUploader` uploads it through the Files API before the request is sent); nil for a
+  /// file that fits inline.
+  private func uploadPart(_ full: String, shown: String, index i: Int, mime: String?) throws(Failure) -> JSONValue? {
+    guard let attrs = try? FileManager.default.attributesOfItem(atPath: full),
+      (attrs[.type] as? FileAttributeType) != .typeDirectory
+    else { return nil }
+    let size = (attrs[.size] as? NSNumber)?.intValue ?? 0
+    guard (size + 2) / 3 * 4 > defaults.maxInlineBytes else { return nil }
+    if size > 2_000_000_000 {
+      throw Failure(.fileTooLarge, "files[\(i)] \(shown) is \(size / 1_048_576) MB, over the Files API's 2 GB")
+    }
+    guard let h = FileHandle(forReadingAtPath: full) else { throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)") }
+    defer { try? h.close() }
+    var sha = SHA256()
+    var head = Data()
+    while let chunk = try? h.read(upToCount: 8 << 20), !chunk.isEmpty {
+      if head.isEmpty { head = chunk.prefix(16) }
+      sha.update(chunk)
+    }
+    guard let type = mime ?? MimeSniffer.detect(path: full, head: head) else {
+      throw Failure(.badField, "cannot tell the type of files[\(i)] \(shown); add mimeType")
+    }
+    let hex = sha.finalize().map { String(format: "%02x", $0) }.joined()
+    return ["fileData": ["mimeType": .string(type), "fileUri": .string(FileUploader.placeholder(sha256: hex, path: full))]]
   }
 
   private mutating func inlineFile(_ full: String, shown: String, index i: Int) throws(Failure) -> (String?, String) {

@@ -50,6 +50,8 @@ public struct OutcomeInterpreter: Sendable {
   public var price: @Sendable (PriceRequest) -> AnswerPrice
   /// The tier a run sends requests at when they name none (`--tier`, see `TieredTransport`).
   public var defaultTier: String?
+  /// The tier every answer ran at, whatever the response says: `.batch` for Batch Mode lines.
+  public var forcedTier: ServiceTier?
   /// Remove wrapper noise from JSON answers at no cost (`LocalJSONRepair`); off with `--repair 0`.
   public var localRepair: Bool
   /// What to do with an answer that is not usable (`--repair`, `--grow-max-tokens`).
@@ -340,7 +342,7 @@ public struct OutcomeInterpreter: Sendable {
     rec.citationsJSON = details.citations
     rec.groundingSupportsJSON = details.groundingSupports
     rec.candidatesJSON = details.candidates
-    let tier = Self.tierThatRan(header: ex.serviceTier, usage: u)
+    let tier = forcedTier ?? Self.tierThatRan(header: ex.serviceTier, usage: u)
     rec.serviceTier = tier.rawValue
     if let u, let problem = u.problem(limit: usageLimit(job.model)) {
       // Kept as the server sent it, never summed or priced: one absurd count must not become a

@@ -117,7 +117,10 @@ extension Store {
           } else {
             stats.failedKept += 1
           }
-        case .waiting, .inFlight: state = .pending
+        case .waiting: state = .pending
+        case .inFlight:
+          // Its request is in a live batch: it comes back with the batch's output.
+          state = try Self.isHeldByLiveBatch(db, jobId: job.id) ? .inFlight : .pending
         case .pending: break
         }
         if state == .pending { stats.toRun += 1 }

@@ -40,12 +40,14 @@ extension Store {
   public func recoverLostAttempts(maxAttempts: Int? = nil) throws -> [LostAttempt] {
     let t = now()
     return try write { db in
+      // A live batch's attempts are open by design (their requests are with Google): not lost.
+      let held = try db.tableExists("batch_jobs") ? " AND id NOT IN (\(Self.liveBatchAttemptsSQL))" : ""
       let rows = try Row.fetchAll(
-        db, sql: "SELECT id, job_id, run_id, started_at FROM attempts WHERE ended_at IS NULL ORDER BY id")
+        db, sql: "SELECT id, job_id, run_id, started_at FROM attempts WHERE ended_at IS NULL\(held) ORDER BY id")
       let lost = rows.map { LostAttempt(attemptId: $0[0], jobId: $0[1], runId: $0[2], startedAt: $0[3]) }
       if !lost.isEmpty {
         try db.execute(
-          sql: "UPDATE attempts SET outcome = 'lost', ended_at = ? WHERE ended_at IS NULL", arguments: [t])
+          sql: "UPDATE attempts SET outcome = 'lost', ended_at = ? WHERE ended_at IS NULL\(held)", arguments: [t])
         try db.execute(
           sql: """
             UPDATE jobs SET state = 'pending', updated_at = ?

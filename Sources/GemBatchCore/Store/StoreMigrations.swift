@@ -13,11 +13,13 @@ enum StoreMigrations {
     m.registerMigration("v3-struct-obtained", foreignKeyChecks: .immediate, migrate: v3StructObtained)
     m.registerMigration("v3-hostile-bounds", foreignKeyChecks: .immediate, migrate: v3HostileBounds)
     m.registerMigration("v3-catalog-results", foreignKeyChecks: .immediate, migrate: v3CatalogResults)
+    m.registerMigration("v3-batch", foreignKeyChecks: .immediate, migrate: v3Batch)
     return m
   }
 
   static let knownIdentifiers: Set<String> = [
     "v1", "v2-run-files", "v3-lead-job-facts", "v3-struct-obtained", "v3-hostile-bounds", "v3-catalog-results",
+    "v3-batch",
   ]
 
   /// What a job already knows of itself, kept beside its body so that nothing re-parses a
@@ -269,6 +271,70 @@ enum StoreMigrations {
         ALTER TABLE results ADD COLUMN citations TEXT;
         ALTER TABLE results ADD COLUMN grounding_supports TEXT;
         ALTER TABLE results ADD COLUMN candidates TEXT;
+        """)
+  }
+
+  /// Batch Mode: the store's own id (for batch display names), one row per batch (committed as
+  /// `creating` before the create call), which jobs each batch holds and the attempt it stands
+  /// for, and the Files API uploads (matched by sha256, reused until they expire). New tables and
+  /// indexes only, so it is independent of every other migration.
+  static func v3Batch(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE IF NOT EXISTS store_info (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO store_info (key, value) VALUES ('store_id', lower(hex(randomblob(8))));
+
+        CREATE TABLE batches (
+          id              INTEGER PRIMARY KEY,
+          shard_hash      TEXT NOT NULL,
+          display_name    TEXT NOT NULL UNIQUE,
+          model           TEXT NOT NULL,
+          phase           TEXT NOT NULL,
+          name            TEXT UNIQUE,
+          state_raw       TEXT,
+          job_count       INTEGER NOT NULL,
+          est_tokens      INTEGER NOT NULL DEFAULT 0,
+          request_count   INTEGER NOT NULL DEFAULT 0,
+          succeeded_count INTEGER NOT NULL DEFAULT 0,
+          failed_count    INTEGER NOT NULL DEFAULT 0,
+          pending_count   INTEGER NOT NULL DEFAULT 0,
+          input_file      TEXT,
+          input_deleted   INTEGER NOT NULL DEFAULT 0,
+          output_file     TEXT,
+          run_id          INTEGER REFERENCES runs(id),
+          created_at      REAL NOT NULL,
+          submitted_at    REAL,
+          api_create_time TEXT,
+          updated_at      REAL NOT NULL,
+          expires_at      REAL,
+          ended_at        REAL,
+          outcome         TEXT,
+          error_message   TEXT
+        );
+        CREATE INDEX batches_phase ON batches(phase);
+
+        CREATE TABLE batch_jobs (
+          batch_id   INTEGER NOT NULL REFERENCES batches(id),
+          job_id     TEXT NOT NULL REFERENCES jobs(id),
+          attempt_id INTEGER REFERENCES attempts(id),
+          PRIMARY KEY (batch_id, job_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX batch_jobs_job ON batch_jobs(job_id);
+        CREATE INDEX batch_jobs_attempt ON batch_jobs(attempt_id);
+
+        CREATE TABLE uploads (
+          sha256      TEXT PRIMARY KEY,
+          file_name   TEXT NOT NULL,
+          size        INTEGER NOT NULL,
+          mime_type   TEXT,
+          purpose     TEXT NOT NULL,
+          uploaded_at REAL NOT NULL,
+          expires_at  REAL NOT NULL,
+          deleted_at  REAL
+        );
         """)
   }
 }

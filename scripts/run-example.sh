@@ -20,7 +20,7 @@ if [ -z "${COMETAPI_KEY:-}" ] && [ -z "${GEMINI_API_KEY:-}" ]; then
 fi
 set +e
 # The examples name schemas under ../schemas: outside jobs/, so that folder is allowed by name.
-"$BIN" run "$JOBS" --db "$DB" --files-root schemas "${endpoint[@]}" "$@"
+"$BIN" run "$JOBS" --db "$DB" "${endpoint[@]}" "$@"
 code=$?
 set -e
 "$BIN" status --db "$DB" || true

@@ -6,8 +6,8 @@ import Testing
 @Suite struct ExampleJobsTests {
   static let jobsDir = JobsTestKit.packageRoot.appendingPathComponent("jobs").path
   /// extraction.jsonl names ../schemas/*.json: outside its folder, so the run must allow that tree.
-  static let defaults = RunDefaults(
-    model: "gemini-3.8-flash", filesRoots: [JobsTestKit.packageRoot.appendingPathComponent("schemas").path])
+  // No --files-root: the examples' schemas sit beside them, as a new user's would.
+  static let defaults = RunDefaults(model: "gemini-3.8-flash")
 
   static var examples: [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: jobsDir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
@@ -52,10 +52,10 @@ import Testing
   }
 
   @Test func badSchemas() {
-    // schema-ok names ../../schemas/person.schema.json: outside the job file's folder, so it is
-    // refused unless that tree is given with --files-root.
+    // schema-ok names ../schemas/person.schema.json (jobs/schemas): outside the job file's folder
+    // (jobs/bad), so it is refused unless that folder is given with --files-root.
     #expect(codes("schema.jsonl") == [.badSchema, .badSchema, .unreadableSchema, .badSchema, .fileRefused])
-    let root = RunDefaults(filesRoots: [JobsTestKit.packageRoot.appendingPathComponent("schemas").path])
+    let root = RunDefaults(filesRoots: [JobsTestKit.packageRoot.appendingPathComponent("jobs/schemas").path])
     #expect(codes("schema.jsonl", root) == [.badSchema, .badSchema, .unreadableSchema, .badSchema])
   }
 

@@ -60,8 +60,7 @@ import Testing
         let file = CLI.packageRoot.appendingPathComponent("jobs/\(name)")
         let r = try await CLI.run(
           ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none",
-           "--model", "gemini-3.8-flash",  // Batch Mode lines name no model: the run gives it
-           "--files-root", CLI.packageRoot.appendingPathComponent("schemas").path],  // extraction's ../schemas
+           "--model", "gemini-3.8-flash"],  // Batch Mode lines name no model: the run gives it
           env: Self.env)
         #expect(r.status == 0, "\(name): exit \(r.status)\n\(r.stderr)")
         let jobs = try Self.count(db, "SELECT count(*) FROM jobs")

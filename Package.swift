@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "gembatch", targets: ["gembatch"]),
     .library(name: "GeminiAPI", targets: ["GeminiAPI"]),
+    .library(name: "GeminiCatalog", targets: ["GeminiCatalog"]),
     .library(name: "GeminiMock", targets: ["GeminiMock"]),
     .library(name: "GemBatchCore", targets: ["GemBatchCore"]),
   ],
@@ -27,13 +28,19 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(
+      name: "GeminiCatalog",
+      dependencies: ["GeminiAPI"],
+      resources: [.copy("Resources/catalog.json")]
+    ),
+    .target(
       name: "GeminiMock",
       dependencies: [
-        "GeminiAPI",
+        "GeminiAPI", "GeminiCatalog",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -43,27 +50,28 @@ let package = Package(
     .target(
       name: "GemBatchCore",
       dependencies: [
-        "GeminiAPI",
+        "GeminiAPI", "GeminiCatalog",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
-      ],
-      resources: [.copy("Resources/prices.json")]
+      ]
     ),
     .executableTarget(
       name: "gembatch",
       dependencies: [
-        "GeminiAPI", "GeminiMock", "GemBatchCore",
+        "GeminiAPI", "GeminiCatalog", "GeminiMock", "GemBatchCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(name: "GeminiAPITests", dependencies: ["GeminiAPI", "GeminiMock",
       .product(name: "Hummingbird", package: "hummingbird")]),
-    .testTarget(name: "GeminiMockTests", dependencies: ["GeminiMock", "GeminiAPI"]),
-    .testTarget(name: "GemBatchCoreTests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI"]),
-    .testTarget(name: "GembatchCLITests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI"]),
+    .testTarget(name: "GeminiCatalogTests", dependencies: ["GeminiCatalog", "GeminiAPI"]),
+    .testTarget(name: "GeminiMockTests", dependencies: ["GeminiMock", "GeminiAPI", "GeminiCatalog"]),
+    .testTarget(name: "GemBatchCoreTests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI", "GeminiCatalog"]),
+    .testTarget(name: "GembatchCLITests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI", "GeminiCatalog",
+      .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -102,4 +102,4 @@ if [ -n "$FIXED_URL" ]; then
   fi
 fi
 rm -f "$BENCH_DIR/mock.$$" "$BENCH_DIR/fixed.$$" "$BENCH_DIR/fixed.$$.log"
-curl -s "$MOCK_URL/mock/stats" | head -c 300; echo
+curl -s -H "x-goog-api-key: ${GEMINI_API_KEY:-bench}" "$MOCK_URL/mock/stats" | head -c 300; echo

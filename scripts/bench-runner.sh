@@ -53,7 +53,7 @@ rate)
     --rpm 600 --progress none 2>/dev/null &
   RUN=$!
   sleep "$SECS"; kill -INT $RUN; wait $RUN || true
-  stats=$(curl -s "http://127.0.0.1:$PORT/mock/stats"); stop_mock
+  stats=$(curl -s -H "x-goog-api-key: ${GEMINI_API_KEY:-bench}" "http://127.0.0.1:$PORT/mock/stats"); stop_mock
   python3 - "$stats" "$SECS" <<'PY'
 import json, sys
 s = json.loads(sys.argv[1]); secs = float(sys.argv[2])
@@ -88,7 +88,7 @@ resume)
   first=""
   while kill -0 $RUN 2>/dev/null; do
     # curl + grep, not python: a poll costs ~10 ms rather than ~200 ms, so the time is that close.
-    n=$(curl -s "http://127.0.0.1:$PORT/mock/stats" | grep -oE '"requests":[0-9]+' | cut -d: -f2 || echo 0)
+    n=$(curl -s -H "x-goog-api-key: ${GEMINI_API_KEY:-bench}" "http://127.0.0.1:$PORT/mock/stats" | grep -oE '"requests":[0-9]+' | cut -d: -f2 || echo 0)
     if [ "${n:-0}" -gt 0 ]; then first=$(now); break; fi
     sleep 0.01
   done

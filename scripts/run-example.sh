@@ -19,6 +19,7 @@ if [ -z "${COMETAPI_KEY:-}" ] && [ -z "${GEMINI_API_KEY:-}" ]; then
   endpoint=(--endpoint mock)
 fi
 set +e
+# The examples name schemas under ../schemas: outside jobs/, so that folder is allowed by name.
 "$BIN" run "$JOBS" --db "$DB" "${endpoint[@]}" "$@"
 code=$?
 set -e

@@ -1,6 +1,8 @@
 """Points Google's own Python SDK (google-genai) at a running `gembatch mock` and checks that it
-parses everything: generate, stream, JSON mode with a schema, function calling, search grounding,
-thinking, countTokens, list models, a 404, and a 429 that the SDK's retry recovers from.
+parses everything: generate, stream, JSON mode with a schema, function calling, search and Maps
+grounding, thinking (MEDIUM on 3.1 Pro), image output read back as inline_data, a shut-down model's
+routing, service tiers, countTokens, models.list matching what the mock accepts, a 404, and a 429
+that the SDK's retry recovers from.
 
 Usage: python sdk-check.py http://127.0.0.1:PORT
 Exit 0 when every check passed; prints one line per check.
@@ -32,7 +34,9 @@ def check(name):
 
 
 def stats():
-    with urllib.request.urlopen(BASE + "/mock/stats") as r:
+    # The mock's key guards /mock/* as it guards the API.
+    req = urllib.request.Request(BASE + "/mock/stats", headers={"x-goog-api-key": "sdk-check-key"})
+    with urllib.request.urlopen(req) as r:
         return json.load(r)
 
 
@@ -48,17 +52,17 @@ retrying = genai.Client(
 
 @check("generate_content (text, usage)")
 def _():
-    r = client.models.generate_content(model="gemini-2.5-flash", contents="Say hello")
+    r = client.models.generate_content(model="gemini-3.8-flash", contents="Say hello")
     assert r.text and r.text.startswith("Mock answer"), r.text
     u = r.usage_metadata
     assert u.total_token_count == u.prompt_token_count + u.candidates_token_count + (u.thoughts_token_count or 0)
     assert r.candidates[0].finish_reason == types.FinishReason.STOP
-    assert r.model_version == "gemini-2.5-flash" and r.response_id
+    assert r.model_version == "gemini-3.8-flash" and r.response_id
 
 
 @check("generate_content_stream (SSE)")
 def _():
-    chunks = list(client.models.generate_content_stream(model="gemini-2.5-flash", contents="Stream a story"))
+    chunks = list(client.models.generate_content_stream(model="gemini-3.8-flash", contents="Stream a story"))
     assert len(chunks) >= 2, len(chunks)
     text = "".join(c.text or "" for c in chunks)
     assert text.startswith("Mock answer"), text
@@ -75,7 +79,7 @@ class Invoice(BaseModel):
 @check("JSON mode with response_schema (pydantic) -> parsed")
 def _():
     r = client.models.generate_content(
-        model="gemini-2.5-flash",
+        model="gemini-3.8-flash",
         contents="Extract the invoice",
         config=types.GenerateContentConfig(response_mime_type="application/json", response_schema=Invoice),
     )
@@ -90,7 +94,7 @@ def _():
         "required": ["day", "kind"],
     }
     r = client.models.generate_content(
-        model="gemini-2.5-flash",
+        model="gemini-2.5-flash-lite",
         contents="Pick a day",
         config=types.GenerateContentConfig(response_mime_type="application/json", response_json_schema=schema),
     )
@@ -128,7 +132,7 @@ def _():
 @check("google_search grounding")
 def _():
     r = client.models.generate_content(
-        model="gemini-2.5-pro",
+        model="gemini-3.1-pro-preview",
         contents="Who won the match yesterday?",
         config=types.GenerateContentConfig(tools=[types.Tool(google_search=types.GoogleSearch())]),
     )
@@ -138,28 +142,114 @@ def _():
     assert r.usage_metadata.tool_use_prompt_token_count > 0
 
 
-@check("thinking with include_thoughts")
+@check("google_maps grounding")
 def _():
     r = client.models.generate_content(
-        model="gemini-2.5-pro",
+        model="gemini-3.8-flash",
+        contents="Coffee near the Louvre",
+        config=types.GenerateContentConfig(tools=[types.Tool(google_maps=types.GoogleMaps())]),
+    )
+    g = r.candidates[0].grounding_metadata
+    maps = [c.maps for c in g.grounding_chunks if c.maps]
+    assert maps and maps[0].place_id.startswith("places/") and maps[0].uri.startswith("https://maps.google.com/"), g
+    assert g.grounding_supports
+
+
+@check("thinking with include_thoughts (budget, 2.5 Flash-Lite)")
+def _():
+    r = client.models.generate_content(
+        model="gemini-2.5-flash-lite",
         contents="Think first",
-        config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(include_thoughts=True, thinking_budget=512)),
+        config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(include_thoughts=True, thinking_budget=1024)),
     )
     parts = r.candidates[0].content.parts
     assert parts[0].thought is True and parts[1].thought_signature
     assert r.usage_metadata.thoughts_token_count > 0
 
 
+@check("thinking_level MEDIUM on 3.1 Pro")
+def _():
+    r = client.models.generate_content(
+        model="gemini-3.1-pro-preview",
+        contents="Think at medium",
+        config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_level="MEDIUM")),
+    )
+    assert r.text and r.usage_metadata.thoughts_token_count > 0
+
+
+@check("thinking_level MINIMAL on 3.1 Pro -> ClientError 400")
+def _():
+    try:
+        client.models.generate_content(
+            model="gemini-3.1-pro-preview",
+            contents="x",
+            config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_level="MINIMAL")),
+        )
+    except errors.ClientError as e:
+        assert e.code == 400 and "thinking_level MINIMAL is not supported" in e.message, e.message
+    else:
+        raise AssertionError("no error")
+
+
+@check("image output read back as inline_data")
+def _():
+    r = client.models.generate_content(
+        model="gemini-2.5-flash-image",
+        contents="A lighthouse at dusk",
+        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+    )
+    images = [p.inline_data for p in r.candidates[0].content.parts if p.inline_data]
+    assert images and images[0].mime_type == "image/png", r.candidates[0].content.parts
+    assert images[0].data[:8] == b"\x89PNG\r\n\x1a\n", images[0].data[:8]
+    details = {d.modality: d.token_count for d in r.usage_metadata.candidates_tokens_details}
+    assert details.get(types.MediaModality.IMAGE) == 1290, details
+
+
+@check("image output asked of a text model -> ClientError 400")
+def _():
+    try:
+        client.models.generate_content(
+            model="gemini-3.8-flash", contents="x", config=types.GenerateContentConfig(response_modalities=["IMAGE"])
+        )
+    except errors.ClientError as e:
+        assert e.code == 400 and "response modalities" in e.message, e.message
+    else:
+        raise AssertionError("no error")
+
+
+@check("a shut-down model answers as the model it routes to")
+def _():
+    r = client.models.generate_content(model="gemini-2.5-pro", contents="Still there?")
+    assert r.model_version == "gemini-3.8-flash", r.model_version
+
+
+@check("service_tier flex")
+def _():
+    r = client.models.generate_content(
+        model="gemini-3.8-flash", contents="Cheap please", config=types.GenerateContentConfig(service_tier="flex")
+    )
+    assert r.text
+    h = (r.sdk_http_response.headers or {}) if r.sdk_http_response else {}
+    tier = {k.lower(): v for k, v in h.items()}.get("x-gemini-service-tier")
+    assert tier == "flex", h
+
+
 @check("count_tokens")
 def _():
-    r = client.models.count_tokens(model="gemini-2.5-flash", contents="abcdefgh")
+    r = client.models.count_tokens(model="gemini-3.8-flash", contents="abcdefgh")
     assert r.total_tokens == 2, r
 
 
-@check("models.list")
+@check("models.list (all pages) matches what the mock accepts")
 def _():
-    names = [m.name for m in client.models.list()]
-    assert "models/gemini-2.5-flash" in names, names
+    models = list(client.models.list(config={"page_size": 5}))
+    names = [m.name for m in models]
+    assert "models/gemini-3.8-flash" in names and "models/gemini-3.1-pro-preview" in names, names
+    assert "models/gemini-3-pro-preview" not in names, names  # shut down: not listed
+    assert len(names) == len(set(names)) and len(names) > 5, names
+    for m in models:
+        client.models.count_tokens(model=m.name, contents="x")  # every listed model is accepted
+    assert client.models.get(model="gemini-3.1-pro-preview").output_token_limit == 65536
 
 
 @check("unknown model -> ClientError 404")
@@ -176,7 +266,7 @@ def _():
 def _():
     try:
         client.models.generate_content(
-            model="gemini-2.5-flash",
+            model="gemini-2.5-flash-lite",
             contents="x",
             config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_level="LOW")),
         )
@@ -189,7 +279,7 @@ def _():
 @check("429 then success through HttpRetryOptions")
 def _():
     before = stats()["byStatus"].get("429", 0)
-    r = retrying.models.generate_content(model="gemini-2.5-flash", contents="retry me [[mock:rate-limited*1]]")
+    r = retrying.models.generate_content(model="gemini-3.8-flash", contents="retry me [[mock:rate-limited*1]]")
     assert r.text
     after = stats()["byStatus"].get("429", 0)
     assert after == before + 1, (before, after)
@@ -198,12 +288,56 @@ def _():
 @check("503 without retry -> ServerError")
 def _():
     try:
-        client.models.generate_content(model="gemini-2.5-flash", contents="[[mock:overloaded]]")
+        client.models.generate_content(model="gemini-3.8-flash", contents="[[mock:overloaded]]")
     except errors.ServerError as e:
         assert e.code == 503 and e.status == "UNAVAILABLE"
     else:
         raise AssertionError("no error")
 
+
+def batch_mode_checks():
+    """Batch Mode through the SDK's own calls: upload a JSONL file, create a batch from its name,
+    poll with batches.get until it ends, download the output and match its lines by key."""
+    import os
+    import tempfile
+    import time
+
+    @check("Batch Mode: files.upload, batches.create(src=file), batches.get, files.download")
+    def _():
+        lines = [
+            {"key": f"k{i}", "request": {"contents": [{"parts": [{"text": f"Batch question {i}"}]}]}} for i in range(3)
+        ]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            for line in lines:
+                f.write(json.dumps(line) + "\n")
+            path = f.name
+        try:
+            uploaded = client.files.upload(file=path, config={"display_name": "sdk-batch", "mime_type": "jsonl"})
+        finally:
+            os.unlink(path)
+        assert uploaded.name.startswith("files/"), uploaded.name
+        job = client.batches.create(model="gemini-2.5-flash", src=uploaded.name, config={"display_name": "sdk-check"})
+        assert job.name.startswith("batches/"), job.name
+        ended = {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
+        deadline = time.time() + 60
+        while job.state.name not in ended:
+            assert time.time() < deadline, f"still {job.state.name}"
+            time.sleep(0.5)
+            job = client.batches.get(name=job.name)
+        assert job.state.name == "JOB_STATE_SUCCEEDED", job.state
+        assert job.dest and job.dest.file_name, job.dest
+        data = client.files.download(file=job.dest.file_name)
+        out = [json.loads(x) for x in data.decode().splitlines() if x.strip()]
+        by_key = {o["key"]: o for o in out}
+        assert set(by_key) == {"k0", "k1", "k2"}, by_key.keys()
+        for o in out:
+            assert o["response"]["candidates"][0]["content"]["parts"][0]["text"].startswith("Mock answer"), o
+        s = stats()
+        assert s["batchesCreated"] >= 1 and s["filesUploaded"] >= 1, s
+        client.files.delete(name=uploaded.name)
+
+
+batch_mode_checks()
 
 if FAILED:
     print(f"{len(FAILED)} check(s) failed")

@@ -30,6 +30,12 @@ struct Answer: Sendable {
   var finishReason = "STOP"
   var finishMessage: String?
   var grounding: JSONValue?
+  /// Generated images (base64 PNG), after the text part.
+  var images: [String] = []
+  /// Output tokens of the images (counted in `candidatesTokens`).
+  var imageTokens = 0
+  /// The tier that ran, reported in the usage when the request named one.
+  var serviceTier: String?
   /// Candidates 1… when the request asked for `candidateCount` > 1 (text answers): each its own
   /// text and finish reason. Their tokens are counted in `candidatesTokens`.
   var extraCandidates: [ExtraCandidate] = []
@@ -66,10 +72,17 @@ struct Answer: Sendable {
       u["toolUsePromptTokensDetails"] = [["modality": "TEXT", "tokenCount": .number(Double(toolUseTokens))]]
     }
     if thoughts > 0 { u["thoughtsTokenCount"] = .number(Double(thoughts)) }
+    if imageTokens > 0, final {
+      u["candidatesTokensDetails"] = [
+        ["modality": "TEXT", "tokenCount": .number(Double(max(0, candidates - imageTokens)))],
+        ["modality": "IMAGE", "tokenCount": .number(Double(imageTokens))],
+      ]
+    }
+    if let serviceTier { u["serviceTier"] = .string(serviceTier) }
     return .object(u)
   }
 
-  var hasParts: Bool { text != nil || !functionCalls.isEmpty || thoughtText != nil }
+  var hasParts: Bool { text != nil || !functionCalls.isEmpty || thoughtText != nil || !images.isEmpty }
 
   /// Parts of the whole answer.
   func parts(text textOverride: String?? = nil, includeThought: Bool = true, includeCalls: Bool = true, sign: Bool = true)
@@ -84,6 +97,7 @@ struct Answer: Sendable {
       out.append(.object(p))
     }
     if includeCalls {
+      for data in images { out.append(["inlineData": ["mimeType": "image/png", "data": .string(data)]]) }
       for (i, c) in functionCalls.enumerated() {
         var p = JSONObject([("functionCall", c)])
         if i == 0, let signature, !signTextPart || text == nil { p["thoughtSignature"] = .string(signature) }
@@ -169,7 +183,7 @@ struct Answer: Sendable {
   /// Produces exactly the bytes of `bodyTree()`, which builds a JSONValue first; a test holds them equal.
   /// The rare kinds (blocked, safety, recitation) go through the tree.
   func bodyBuffer() -> ByteBuffer {
-    if kind == .promptBlocked || kind == .safety || kind == .recitation || !extraCandidates.isEmpty {
+    if kind == .promptBlocked || kind == .safety || kind == .recitation || !extraCandidates.isEmpty || !images.isEmpty {
       return ByteBuffer(string: bodyTree())
     }
     // The rare parts are serialised first; everything else is bounded by its size.
@@ -181,7 +195,7 @@ struct Answer: Sendable {
     bound += (finishMessage.map(W.stringBound) ?? 0) + (thoughtText.map(W.stringBound) ?? 0) + (text.map(W.stringBound) ?? 0)
     bound += 2 * (signature.map(W.stringBound) ?? 0)
     bound += calls.reduce(0) { $0 + $1.utf8.count + 64 } + (groundingJSON?.utf8.count ?? 0)
-    bound += promptDetails.reduce(0) { $0 + W.stringBound($1.0) }
+    bound += promptDetails.reduce(0) { $0 + W.stringBound($1.0) } + (serviceTier.map(W.stringBound) ?? 0)
     return W.buffer(bound: bound) { w in
       w.raw("{\"candidates\":[{\"content\":{")
       if hasParts {
@@ -281,6 +295,10 @@ struct Answer: Sendable {
     if thoughts > 0 {
       w.raw(",\"thoughtsTokenCount\":")
       w.int(thoughts)
+    }
+    if let serviceTier {
+      w.raw(",\"serviceTier\":")
+      w.string(serviceTier)
     }
     w.raw("}")
   }

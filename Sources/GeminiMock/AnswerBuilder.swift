@@ -5,9 +5,8 @@ import GeminiAPI
 /// give the same answer.
 enum AnswerBuilder {
   static func build(_ req: MockRequest, kind: Answer.Kind, rng: inout SplitMix64) -> Answer {
-    var modelName = req.model
-    if modelName.hasPrefix("models/") { modelName.removeFirst(7) }
-    var a = Answer(kind: kind, model: modelName, responseId: responseId(&rng))
+    var a = Answer(kind: kind, model: req.spec.servedId, responseId: responseId(&rng))
+    a.serviceTier = req.serviceTier
 
     // Prompt usage.
     let textTokens = MockTokens.text(req.promptTextBytes)
@@ -28,12 +27,12 @@ enum AnswerBuilder {
 
     // Thinking.
     a.thoughtsTokens = thoughts(req, &rng)
-    let thinkingModel = req.family.usesThinkingBudget || req.family.usesThinkingLevel
+    let thinkingModel = req.spec.thinks
     if req.includeThoughts, a.thoughtsTokens > 0 {
       a.thoughtText = "**Planning the answer**\n\nI am reading the request (\(textTokens) tokens) and working out a short, direct answer."
     }
     if thinkingModel { a.signature = signature(&rng) }
-    a.signTextPart = req.family.usesThinkingLevel || a.thoughtText != nil
+    a.signTextPart = req.spec.usesLevels || a.thoughtText != nil
 
     var budget = Int.max
     if let max = req.maxOutputTokens {
@@ -58,13 +57,29 @@ enum AnswerBuilder {
     if !calls.isEmpty {
       a.functionCalls = calls
       a.candidatesTokens = calls.reduce(0) { $0 + MockTokens.text($1.serialized().utf8.count) }
-      if req.family.usesThinkingLevel { a.finishMessage = "Model generated function call(s)." }
+      if req.spec.usesLevels { a.finishMessage = "Model generated function call(s)." }
       if a.candidatesTokens > budget {
         a.functionCalls = []
         a.candidatesTokens = budget
         a.finishReason = "MAX_TOKENS"
       }
       return a
+    }
+
+    // Images: one PNG for a request that asks for IMAGE (text beside it only if TEXT is asked too).
+    if req.wantsImages {
+      let png = MockPNG.image(&rng)
+      let tokens = req.spec.tokensPerImage
+      if tokens > budget {
+        a.finishReason = "MAX_TOKENS"
+        a.candidatesTokens = budget
+        return a
+      }
+      a.images = [AnswerBuilder.base64(png, url: false)]
+      a.imageTokens = tokens
+      a.candidatesTokens = tokens
+      budget -= tokens
+      if !req.wantsText { return a }
     }
 
     // Text.
@@ -76,7 +91,7 @@ enum AnswerBuilder {
     let (fitted, tokens, truncated) = fit(text, budget: budget)
     if truncated { a.finishReason = "MAX_TOKENS" }
     a.text = fitted
-    a.candidatesTokens = tokens
+    a.candidatesTokens += tokens
 
     // candidateCount > 1: more candidates, each its own text under the same output budget.
     // (A text answer only; function calls and the rare kinds keep one candidate.)
@@ -88,7 +103,7 @@ enum AnswerBuilder {
       }
     }
 
-    if req.googleSearch {
+    if req.googleSearch || req.googleMaps {
       a.toolUseTokens = 60 + rng.below(200)
       a.grounding = grounding(req, text: text, &rng)
     }
@@ -106,23 +121,24 @@ enum AnswerBuilder {
 
   static func thoughts(_ req: MockRequest, _ rng: inout SplitMix64) -> Int {
     let base = 40 + rng.below(400)
-    switch req.family {
-    case .gemini25Pro, .gemini25Flash, .gemini25FlashLite:
+    guard let rule = req.spec.thinking else { return 0 }
+    switch rule.control {
+    case .budget:
       switch req.thinkingBudget {
       case .some(0): return 0
       case .some(-1): return base
       case let b?: return min(b, base)
-      case nil: return req.family == .gemini25FlashLite ? 0 : base
+      case nil: return rule.defaultValue == "off" ? 0 : base
       }
-    case .gemini3Pro, .gemini3Flash:
+    case .level:
       if req.thinkingBudget == 0 { return 0 }
-      switch req.thinkingLevel {
+      switch req.thinkingLevel ?? rule.defaultValue {
       case "MINIMAL"?: return 0
       case "LOW"?: return 20 + rng.below(120)
       case "MEDIUM"?: return 100 + rng.below(300)
       default: return 200 + rng.below(700)
       }
-    default: return 0
+    case .none: return 0
     }
   }
 
@@ -264,17 +280,33 @@ enum AnswerBuilder {
     query = String(query.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: .whitespaces)
     if query.count > 80 { query = String(query.prefix(80)) }
     if query.isEmpty { query = "mock search" }
-    let sites = ["wikipedia.org", "example.com", "weather.gov", "reuters.com", "nature.com"]
-    let n = 2 + rng.below(2)
     var chunks: [JSONValue] = []
-    for i in 0..<n {
-      chunks.append([
-        "web": [
-          "uri": .string("https://vertexaisearch.cloud.google.com/grounding-api-redirect/" + token(&rng, bytes: 96)),
-          "title": .string(sites[(i + rng.below(sites.count)) % sites.count]),
-        ]
-      ])
+    if req.googleSearch {
+      let sites = ["wikipedia.org", "example.com", "weather.gov", "reuters.com", "nature.com"]
+      let n = 2 + rng.below(2)
+      for i in 0..<n {
+        chunks.append([
+          "web": [
+            "uri": .string("https://vertexaisearch.cloud.google.com/grounding-api-redirect/" + token(&rng, bytes: 96)),
+            "title": .string(sites[(i + rng.below(sites.count)) % sites.count]),
+          ]
+        ])
+      }
     }
+    if req.googleMaps {
+      let places = ["Café Lumière", "Harbour Books", "Parc des Oiseaux", "Sakura Ramen", "Museum of Maps"]
+      for i in 0..<(1 + rng.below(3)) {
+        let cid = String(rng.next() % 10_000_000_000_000_000)
+        chunks.append([
+          "maps": [
+            "uri": .string("https://maps.google.com/?cid=" + cid),
+            "title": .string(places[(i + rng.below(places.count)) % places.count]),
+            "placeId": .string("places/ChIJ" + token(&rng, bytes: 18)),
+          ]
+        ])
+      }
+    }
+    let n = max(1, chunks.count)
     // Supports: one per sentence (up to three), byte offsets as the API reports them.
     var supports: [JSONValue] = []
     var start = 0
@@ -293,15 +325,20 @@ enum AnswerBuilder {
       start += b
       if start >= text.utf8.count { break }
     }
-    let html =
-      "<style>\n.container { display: flex; }\n.chip { border-radius: 16px; }\n</style>\n<div class=\"container\"><div class=\"headline\">Google Search</div><div class=\"carousel\"><a class=\"chip\" href=\"https://www.google.com/search?q=\(query.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "q")\">\(query)</a></div></div>\n"
-    return [
-      "searchEntryPoint": ["renderedContent": .string(html)],
-      "groundingChunks": .array(chunks),
-      "groundingSupports": .array(supports),
-      "retrievalMetadata": .object(JSONObject()),
-      "webSearchQueries": [.string(query)],
-    ]
+    var o = JSONObject()
+    if req.googleSearch {
+      let html =
+        "<style>\n.container { display: flex; }\n.chip { border-radius: 16px; }\n</style>\n<div class=\"container\"><div class=\"headline\">Google Search</div><div class=\"carousel\"><a class=\"chip\" href=\"https://www.google.com/search?q=\(query.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "q")\">\(query)</a></div></div>\n"
+      o["searchEntryPoint"] = ["renderedContent": .string(html)]
+    }
+    o["groundingChunks"] = .array(chunks)
+    o["groundingSupports"] = .array(supports)
+    if req.googleSearch {
+      o["retrievalMetadata"] = .object(JSONObject())
+      o["webSearchQueries"] = [.string(query)]
+    }
+    if req.googleMaps, req.mapsWidget { o["googleMapsWidgetContextToken"] = .string("widgetcontent/" + token(&rng, bytes: 24)) }
+    return .object(o)
   }
 
   static func token(_ rng: inout SplitMix64, bytes: Int) -> String { base64(randomBytes(&rng, bytes), url: true) }

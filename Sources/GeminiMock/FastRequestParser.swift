@@ -18,9 +18,9 @@ struct FastRequestParser: JSONByteScanning {
   private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
   /// The request in `body`, or nil when the full path must decide.
-  static func request(from body: UnsafeRawBufferPointer, model: String, family: ModelFamily) -> MockRequest? {
+  static func request(from body: UnsafeRawBufferPointer, model: String, spec: MockModel) -> MockRequest? {
     var p = FastRequestParser(body.bindMemory(to: UInt8.self))
-    return p.request(model: model, family: family)
+    return p.request(model: model, spec: spec)
   }
 
   // MARK: - The request
@@ -30,8 +30,8 @@ struct FastRequestParser: JSONByteScanning {
     "store",
   ]
 
-  private mutating func request(model: String, family: ModelFamily) -> MockRequest? {
-    var req = MockRequest(model: model, family: family)
+  private mutating func request(model: String, spec: MockModel) -> MockRequest? {
+    var req = MockRequest(model: model, spec: spec)
     var systemTexts: [String] = []
     var contentTexts: [String] = []
     var contentCount = 0
@@ -51,19 +51,29 @@ struct FastRequestParser: JSONByteScanning {
       case 3:
         return p.array { p in
           var seen: UInt32 = 0
-          return p.object { p in p.name(Self.safetyNames, seen: &seen) != nil && p.string() != nil }
+          return p.object { p in
+            // An unknown category or threshold is the full path's 400.
+            guard let k = p.name(Self.safetyNames, seen: &seen), let v = p.string() else { return false }
+            return (k == 0 ? MockRequest.harmCategories : MockRequest.harmThresholds).contains(v)
+          }
         }
       case 4:
         guard let s = p.string() else { return false }
         req.cachedContent = s
         return true
-      case 5, 6: return p.string() != nil
+      case 5: return p.string() != nil
+      case 6:
+        guard let s = p.string(), let tier = MockRequest.tier(s) else { return false }
+        req.serviceTier = tier
+        return true
       default: return p.bool() != nil
       }
     }
     guard complete else { return nil }
     skipWS()
     guard i == bytes.count, contentCount > 0 else { return nil }
+    // cachedContent with a system instruction is the full path's 400.
+    if req.cachedContent != nil, seen & 2 != 0 { return nil }
 
     // The prompt text as `MockRequest.init` joins it: the system instruction first, then the contents.
     var text = ""
@@ -123,6 +133,7 @@ struct FastRequestParser: JSONByteScanning {
     var candidateCount: Int?
     var maxOutputTokens: Int?
     var stopSequences = 0
+    var responseModalities: [String] = []
     var responseMimeType: String?
     var thinking = false
     var thinkingBudget: Int?
@@ -147,6 +158,12 @@ struct FastRequestParser: JSONByteScanning {
         guard MockRequest.allowedMimeTypes.contains(m) else { return false }
         req.responseMimeType = m
       }
+      for m in responseModalities {
+        let up = m.uppercased()
+        guard MockRequest.modalities.contains(up) else { return false }
+        req.responseModalities.append(up)
+      }
+      do { try req.checkModalities() } catch { return false }
       if thinking {
         req.thinkingBudget = thinkingBudget
         req.thinkingLevel = thinkingLevel?.uppercased()
@@ -191,11 +208,14 @@ struct FastRequestParser: JSONByteScanning {
       case 12: return p.string() != nil
       case 13, 14:
         var n = 0
+        var values: [String] = []
         let ok = p.array { p in
           n += 1
-          return p.string() != nil
+          guard let v = p.string() else { return false }
+          if k == 14 { values.append(v) }
+          return true
         }
-        if k == 13 { c.stopSequences = n }
+        if k == 13 { c.stopSequences = n } else { c.responseModalities = values }
         return ok
       default:
         c.thinking = true

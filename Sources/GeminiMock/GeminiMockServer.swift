@@ -1,3 +1,4 @@
+import GeminiCatalog
 import Hummingbird
 import Logging
 import NIOCore
@@ -91,13 +92,21 @@ final class MockState: Sendable {
   }
 
   let config: MockConfiguration
+  let models: MockModels
   let replay: ReplayStore?
+  let batchStore: MockBatchStore
   let counters: Mutex<Counters>
   let start = ContinuousClock.now
 
   init(config: MockConfiguration) throws {
     self.config = config
+    models = MockModels(catalog: config.catalog, today: config.today ?? .today, extra: config.extraModels)
     counters = Mutex(Counters(quotas: QuotaTracker(minute: config.quotaMinuteSeconds)))
+    do {
+      batchStore = try MockBatchStore(directory: config.filesDirectory)
+    } catch {
+      throw MockServerError(message: "cannot create the files folder")
+    }
     if let dir = config.replayDirectory {
       do {
         replay = try ReplayStore(directory: dir)

@@ -1,3 +1,5 @@
+import GeminiCatalog
+
 /// Everything the mock server can be told: where to listen, which key to expect, how slow and
 /// how unreliable to be, which quotas to enforce, and where recorded bodies come from.
 public struct MockConfiguration: Sendable {
@@ -26,13 +28,32 @@ public struct MockConfiguration: Sendable {
   public var replayDirectory: String?
   /// Serve every request from the replay folder round-robin (otherwise only on a replay marker/header).
   public var replayAll: Bool = true
-  /// Model names accepted besides every name `ModelFamily` recognises.
+  /// The models the mock answers for, with their rules: the bundled catalog unless told otherwise.
+  public var catalog: ModelCatalog = .bundledOrEmpty
+  /// The day the catalog is read on (what is shut down, where it routes); nil: the system clock's.
+  public var today: CalendarDay?
+  /// Model names accepted besides the catalog's (no rules checked, listed after the catalog's).
   public var extraModels: Set<String> = []
+  /// Added before the first byte of a `serviceTier: flex` answer (flex is slower by design).
+  public var flexLatency: LatencyModel = .none
+  /// Probability that a flex request is shed (503, to be retried later).
+  public var flexShedRate: Double = 0
+  /// Probability that a priority request runs at standard instead (the header says so).
+  public var priorityDowngradeRate: Double = 0
   /// Length of the per-minute quota window in seconds (60). Tests shorten it to check rate
   /// accuracy in seconds rather than minutes.
   public var quotaMinuteSeconds: Double = 60
   /// Largest request body accepted.
   public var maxBodyBytes: Int = 32 << 20
+  /// How long a batch takes: PENDING for the first half, RUNNING for the second, then ended.
+  public var batchTurnaround: Duration = .seconds(3)
+  /// Where uploaded and generated files are kept (nil: a fresh temporary folder per server).
+  public var filesDirectory: String?
+  /// Batch faults by create call, in order (`nil` for none); used before `faultRates` are rolled
+  /// for the batch faults. A `batch-create-429` entry refuses that create call.
+  public var batchFaultPlan: [MockFault?] = []
+  /// Most batches or files in one list page (a smaller `pageSize` asked wins).
+  public var listPageSize: Int = 20
 
   public init() {}
 
@@ -89,4 +110,34 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
   case recitation
   /// The first byte comes after `slowFirstByteDelay`.
   case slowFirstByte = "slow-first-byte"
+  /// JSON mode: an answer that does not parse (its closing bracket missing).
+  case invalidJSON = "invalid-json"
+  /// JSON mode: an answer that parses but breaks its schema (a required property missing, or
+  /// a value of the wrong type).
+  case schemaViolation = "schema-violation"
+  /// JSON mode: the valid answer wrapped in ```json fences after a line of prose.
+  case fencedJSON = "fenced-json"
+
+  /// The faults that change a JSON-mode answer's text. They apply to JSON-mode text answers
+  /// only; a re-ask (a conversation whose last user turn quotes a validator, `ReaskPrompt`) gets
+  /// a fresh roll, and a forced one (`name` or `name*K`) applies to the first K requests of the
+  /// conversation (the original and K-1 re-asks; K is 1 by default), so repairs can succeed.
+  public var changesJSONAnswer: Bool { self == .invalidJSON || self == .schemaViolation || self == .fencedJSON }
+  /// Batch Mode, per line: the line is an error (`{"error":…}` or `{"status":…}`, both seen).
+  case batchLineError = "batch-line-error"
+  /// Batch Mode, per batch: it ends EXPIRED with no output.
+  case batchExpire = "batch-expire"
+  /// Batch Mode, per batch: it stays PENDING until cancelled.
+  case batchStuck = "batch-stuck"
+  /// Batch Mode, per create call: 429 RESOURCE_EXHAUSTED, nothing created.
+  case batchCreate429 = "batch-create-429"
+  /// Batch Mode, per batch: it ends FAILED with an operation error and no output.
+  case batchFail = "batch-fail"
+  /// Batch Mode, per line: the key is missing from the output.
+  case batchLineDrop = "batch-line-drop"
+
+  /// The faults rolled per batch or create call rather than per request.
+  static let batchLevel: Set<MockFault> = [.batchExpire, .batchStuck, .batchCreate429, .batchFail]
+  /// Faults that only mean something in a batch.
+  public static let batchOnly: Set<MockFault> = batchLevel.union([.batchLineError, .batchLineDrop])
 }

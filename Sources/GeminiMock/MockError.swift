@@ -82,6 +82,11 @@ struct MockError: Error, Sendable {
 
   static let overloaded = MockError(code: 503, status: "UNAVAILABLE", message: "The model is overloaded. Please try again later.")
 
+  /// A flex request shed for capacity. The mock's own text (the real one is not recorded).
+  static let flexShed = MockError(
+    code: 503, status: "UNAVAILABLE",
+    message: "The flex tier has no capacity for this request right now. Please try again later, or send it at the standard tier.")
+
   static let exhausted503 = MockError(
     code: 503, status: "RESOURCE_EXHAUSTED",
     message: "The service is currently unavailable due to resource exhaustion. Please try again later.")

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// A validated `generateContent` request, reduced to what the answer generator needs.
 struct MockRequest: Sendable {
@@ -9,7 +10,8 @@ struct MockRequest: Sendable {
   }
 
   var model: String
-  var family: ModelFamily
+  /// The catalog's facts for the model asked for, and the model that answers.
+  var spec: MockModel
   /// All user-visible prompt text (system instruction + contents), joined.
   var promptText: String = ""
   var promptTextBytes: Int = 0
@@ -19,7 +21,13 @@ struct MockRequest: Sendable {
   var functionMode: String = "AUTO"
   var allowedFunctionNames: [String] = []
   var googleSearch = false
+  var googleMaps = false
+  var mapsWidget = false
   var cachedContent: String?
+  /// `serviceTier` as sent (lower case), nil when absent.
+  var serviceTier: String?
+  /// `generationConfig.responseModalities`, upper case.
+  var responseModalities: [String] = []
   var maxOutputTokens: Int?
   var responseMimeType: String = "text/plain"
   var schema: OutputSchema?
@@ -32,15 +40,35 @@ struct MockRequest: Sendable {
   var markers: [String] = []
 
   var isJSONMode: Bool { responseMimeType == "application/json" }
+  var wantsImages: Bool { responseModalities.contains("IMAGE") }
+  /// Text is wanted unless the request asked for images only.
+  var wantsText: Bool { responseModalities.isEmpty || responseModalities.contains("TEXT") }
+
+  /// The Gemini API's harm categories (the proto's, and the SDK's image and jailbreak ones).
+  static let harmCategories: Set<String> = [
+    "HARM_CATEGORY_UNSPECIFIED", "HARM_CATEGORY_DEROGATORY", "HARM_CATEGORY_TOXICITY", "HARM_CATEGORY_VIOLENCE",
+    "HARM_CATEGORY_SEXUAL", "HARM_CATEGORY_MEDICAL", "HARM_CATEGORY_DANGEROUS", "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_CIVIC_INTEGRITY", "HARM_CATEGORY_IMAGE_HATE", "HARM_CATEGORY_IMAGE_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_IMAGE_HARASSMENT", "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT", "HARM_CATEGORY_JAILBREAK",
+  ]
+  static let harmThresholds: Set<String> = [
+    "HARM_BLOCK_THRESHOLD_UNSPECIFIED", "BLOCK_LOW_AND_ABOVE", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_ONLY_HIGH", "BLOCK_NONE",
+    "OFF",
+  ]
+  static let modalities: Set<String> = ["MODALITY_UNSPECIFIED", "TEXT", "IMAGE", "AUDIO"]
+
+  /// A `serviceTier` value the API takes (any case, or the SDK's `SERVICE_TIER_*` form).
+  static func tier(_ value: String) -> String? { ServiceTier(wire: value).map(\.rawValue) }
 
   static let allowedMimeTypes: Set<String> = [
     "text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum",
   ]
 
   /// A request with nothing set yet (the fast path fills it in).
-  init(model: String, family: ModelFamily) {
+  init(model: String, spec: MockModel) {
     self.model = model
-    self.family = family
+    self.spec = spec
   }
 
   /// Sets the prompt text and what is derived from it.
@@ -50,15 +78,16 @@ struct MockRequest: Sendable {
     markers = MockRequest.markers(in: text)
   }
 
-  /// Validates a normalised request body the way the API does (after the shape checks).
+  /// `init(model:spec:body:)` with the model looked up in the bundled catalog as of today.
   init(model: String, body: JSONValue) throws(MockError) {
-    try self.init(model: model, family: ModelCatalog.family(of: model), body: body)
+    try self.init(model: model, spec: MockModels.standard.spec(model), body: body)
   }
 
-  /// `family` is `ModelFamily(model: model)`, already known to the caller.
-  init(model: String, family: ModelFamily, body: JSONValue) throws(MockError) {
+  /// Validates a normalised request body the way the API does (after the shape checks);
+  /// `spec` is the model the caller looked up.
+  init(model: String, spec: MockModel, body: JSONValue) throws(MockError) {
     self.model = model
-    self.family = family
+    self.spec = spec
     guard let o = body.objectValue else { throw MockError.invalidArgument("Invalid JSON payload received.") }
 
     var text = ""
@@ -93,10 +122,43 @@ struct MockRequest: Sendable {
     }
     setPrompt(text)
 
+    cachedContent = o["cachedContent"]?.stringValue
+    if cachedContent != nil {
+      let clashing = ["systemInstruction", "tools", "toolConfig"].filter { o[$0] != nil && !(o[$0]!.isNull) }
+      if !clashing.isEmpty {
+        throw MockError.invalidArgument(
+          "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config.\n\nProposed fix: move those values to CachedContent from GenerateContent request.")
+      }
+    }
+    if let t = o["serviceTier"]?.stringValue {
+      guard let tier = MockRequest.tier(t) else {
+        throw MockError.invalidArgument(
+          "Invalid value at 'service_tier' (type.googleapis.com/google.ai.generativelanguage.v1beta.ServiceTier), \(JSONValue.string(t).serialized())",
+          fieldViolation: true)
+      }
+      serviceTier = tier
+    }
+    for (i, setting) in (o["safetySettings"]?.arrayValue ?? []).enumerated() {
+      if let c = setting["category"]?.stringValue, !MockRequest.harmCategories.contains(c.uppercased()) {
+        throw MockError.invalidArgument(
+          "Invalid value at 'safety_settings[\(i)].category' (type.googleapis.com/google.ai.generativelanguage.v1beta.HarmCategory), \(JSONValue.string(c).serialized())",
+          fieldViolation: true)
+      }
+      if let t = setting["threshold"]?.stringValue, !MockRequest.harmThresholds.contains(t.uppercased()) {
+        throw MockError.invalidArgument(
+          "Invalid value at 'safety_settings[\(i)].threshold' (type.googleapis.com/google.ai.generativelanguage.v1beta.SafetySetting.HarmBlockThreshold), \(JSONValue.string(t).serialized())",
+          fieldViolation: true)
+      }
+    }
+
     // tools
     for (ti, tool) in (o["tools"]?.arrayValue ?? []).enumerated() {
       if let s = tool["googleSearch"], !s.isNull { googleSearch = true }
       if let s = tool["googleSearchRetrieval"], !s.isNull { googleSearch = true }
+      if let m = tool["googleMaps"], !m.isNull {
+        googleMaps = true
+        mapsWidget = m["enableWidget"]?.boolValue ?? false
+      }
       for (fi, fd) in (tool["functionDeclarations"]?.arrayValue ?? []).enumerated() {
         guard let name = fd["name"]?.stringValue, !name.isEmpty else {
           throw MockError.invalidArgument(
@@ -139,7 +201,6 @@ struct MockRequest: Sendable {
         )
       }
     }
-    cachedContent = o["cachedContent"]?.stringValue
 
     // generationConfig
     guard let gc = o["generationConfig"], !gc.isNull else { return }
@@ -199,6 +260,16 @@ struct MockRequest: Sendable {
       }
     }
 
+    for (i, m) in (gc["responseModalities"]?.arrayValue ?? []).enumerated() {
+      guard let name = m.stringValue, MockRequest.modalities.contains(name.uppercased()) else {
+        throw MockError.invalidArgument(
+          "Invalid value at 'generation_config.response_modalities[\(i)]' (type.googleapis.com/google.ai.generativelanguage.v1beta.GenerationConfig.Modality), \(m.serialized())",
+          fieldViolation: true)
+      }
+      responseModalities.append(name.uppercased())
+    }
+    try checkModalities()
+
     if let tc = gc["thinkingConfig"], !tc.isNull {
       thinkingBudget = tc["thinkingBudget"]?.intValue
       thinkingLevel = tc["thinkingLevel"]?.stringValue?.uppercased()
@@ -207,38 +278,49 @@ struct MockRequest: Sendable {
     }
   }
 
-  /// Google's thinking rules, with the texts the API answers.
+  /// Images asked of a model that has none: the API's 400.
+  func checkModalities() throws(MockError) {
+    if wantsImages, !spec.outputsImages {
+      throw MockError.invalidArgument("Model does not support the requested response modalities: image")
+    }
+  }
+
+  /// Google's thinking rules for the model asked for (the catalog's), with the texts the API answers.
   func checkThinking() throws(MockError) {
     if thinkingBudget != nil, thinkingLevel != nil {
       throw MockError.invalidArgument("You can only set only one of thinking budget and thinking level.")
     }
+    let rule = spec.thinking
     if let level = thinkingLevel {
-      guard ThinkingRules.levels.contains(level) || level == "THINKING_LEVEL_UNSPECIFIED" else {
+      guard ThinkingRule.allLevels.contains(level) || level == "THINKING_LEVEL_UNSPECIFIED" else {
         throw MockError.invalidArgument(
           "Invalid value at 'generation_config.thinking_config.thinking_level' (type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), \(JSONValue.string(level).serialized())",
           fieldViolation: true)
       }
-      if !family.usesThinkingLevel {
-        throw MockError.invalidArgument("Thinking level is not supported for this model.")
-      }
-      if level != "THINKING_LEVEL_UNSPECIFIED", !ThinkingRules.allowedLevels(family).contains(level) {
-        throw MockError.invalidArgument(
-          "Unable to submit request because thinking_level \(level) is not supported by this model.")
+      if let rule {
+        if rule.control != .level {
+          throw MockError.invalidArgument("Thinking level is not supported for this model.")
+        }
+        if level != "THINKING_LEVEL_UNSPECIFIED", !rule.levels.contains(level) {
+          throw MockError.invalidArgument(
+            "Unable to submit request because thinking_level \(level) is not supported by this model.")
+        }
       }
     }
     if let b = thinkingBudget {
-      if family == .legacy {
+      if rule?.control == ThinkingRule.Control.none {
         throw MockError.invalidArgument("Thinking is not supported for this model.")
       }
       if b == -1 { return }
-      if let (range, zeroAllowed) = ThinkingRules.budgetRange(family) {
+      if let rule, rule.control == .budget, let range = rule.budget {
         if b == 0 {
-          if !zeroAllowed { throw MockError.invalidArgument("Budget 0 is invalid. This model only works in thinking mode.") }
+          if !rule.canDisable { throw MockError.invalidArgument("Budget 0 is invalid. This model only works in thinking mode.") }
           return
         }
         if !range.contains(b) {
+          let low = rule.canDisable && range.lowerBound == 1 ? 0 : range.lowerBound
           throw MockError.invalidArgument(
-            "The thinking budget \(b) is invalid. Please choose a value between \(range.lowerBound) and \(range.upperBound).")
+            "The thinking budget \(b) is invalid. Please choose a value between \(low) and \(range.upperBound).")
         }
       } else if b < -1 {
         throw MockError.invalidArgument("The thinking budget \(b) is invalid.")

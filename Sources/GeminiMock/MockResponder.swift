@@ -15,13 +15,22 @@ struct MockResponder: HTTPResponder {
   static let latencyHeader = HTTPField.Name("x-mock-latency")!
   static let chunksHeader = HTTPField.Name("x-mock-chunks")!
   static let chunkDelayHeader = HTTPField.Name("x-mock-chunk-delay")!
+  static let tierHeader = HTTPField.Name("x-gemini-service-tier")!
   static let jsonType = "application/json; charset=UTF-8"
   /// Built once: the headers of every JSON answer.
   static let jsonHeaders: HTTPFields = [.contentType: jsonType]
+  static let standardHeaders: HTTPFields = [.contentType: jsonType, tierHeader: "standard"]
+  /// Built once per tier: the headers of a generated answer, with the tier that ran.
+  static let answerHeaders: [String: HTTPFields] = Dictionary(
+    uniqueKeysWithValues: ["standard", "flex", "priority"].map { ($0, [.contentType: jsonType, tierHeader: $0]) })
 
   func respond(to request: Request, context: Context) async throws -> Response {
     let path = request.uri.path
-    if path.hasPrefix("/mock/") { return try await mockRoute(path, request) }
+    if path.hasPrefix("/mock/") {
+      // Stats hold request hashes and counts, and reset changes quotas: the key guards them too.
+      if let e = authError(request) { return errorResponse(e, array: false) }
+      return try await mockRoute(path, request)
+    }
 
     // /v1beta/models[/{model}[:{method}]] (also /v1/…). The prefixes are ASCII: dropped by bytes.
     let rest: Substring
@@ -30,23 +39,28 @@ struct MockResponder: HTTPResponder {
     } else if path.hasPrefix("/v1/models") {
       rest = Substring(path.utf8.dropFirst(10))
     } else {
+      if let r = try await batchRoute(path, request, context) { return r }
       return errorResponse(MockError.notFound(path), array: false)
     }
     if let e = authError(request) { return errorResponse(e, array: false) }
 
     if rest.isEmpty || rest == "/" {
       guard request.method == .get else { return errorResponse(MockError.notFound(path), array: false) }
-      return json(200, ModelCatalog.list(extra: state.config.extraModels))
+      let size = request.uri.queryParameters.get("pageSize").flatMap { Int($0) } ?? 50
+      guard let page = state.models.page(size: size <= 0 ? 50 : size, token: request.uri.queryParameters.get("pageToken")) else {
+        return errorResponse(.invalidArgument("Invalid page token."), array: false)
+      }
+      return json(200, page)
     }
     let target = rest.dropFirst()  // drop "/"
     // An ASCII path (all real ones) is searched by bytes; others by characters, as before.
     let ascii = target.utf8.allSatisfy { $0 < 0x80 }
     guard let colon = ascii ? target.utf8.lastIndex(of: UInt8(ascii: ":")) : target.lastIndex(of: ":") else {
       let model = String(target)
-      guard request.method == .get, isKnown(model) else {
+      guard request.method == .get, let spec = state.models.lookup(model) else {
         return errorResponse(MockError.modelNotFound(model, method: "generateContent"), array: false)
       }
-      return json(200, ModelCatalog.info(model))
+      return json(200, spec.info())
     }
     let model = String(target[..<colon])
     let method = String(target[target.index(after: colon)...])
@@ -59,6 +73,8 @@ struct MockResponder: HTTPResponder {
       return try await generate(request, context, model: model, stream: sse ? .sse : .jsonArray)
     case "countTokens":
       return try await countTokens(request, model: model)
+    case "batchGenerateContent":
+      return try await createBatch(request, model: model)
     default:
       return errorResponse(MockError.notFound(path), array: false)
     }
@@ -79,21 +95,12 @@ struct MockResponder: HTTPResponder {
     return nil
   }
 
-  func isKnown(_ model: String) -> Bool { knownFamily(model) != nil }
-
-  /// The family of a model the mock answers for (`.unknown` for an extra model), nil for others.
-  func knownFamily(_ model: String) -> ModelFamily? {
-    let family = ModelCatalog.family(of: model)
-    if family != .unknown { return family }
-    let m = model.hasPrefix("models/") ? String(model.dropFirst(7)) : model
-    return state.config.extraModels.contains(m) ? family : nil
-  }
 
   // MARK: - generateContent
 
   func generate(_ request: Request, _ context: Context, model: String, stream: StreamForm?) async throws -> Response {
     let array = stream == .jsonArray
-    guard let family = knownFamily(model) else {
+    guard let spec = state.models.lookup(model) else {
       return recorded(model, errorResponse(MockError.modelNotFound(model, method: "generateContent"), array: array), count: true)
     }
     let buffer: ByteBuffer
@@ -108,8 +115,8 @@ struct MockResponder: HTTPResponder {
 
     // Parse and validate: the common small shape straight into the request; anything else
     // (and every refusal) through the tree, the normaliser and the checks.
-    let req: MockRequest
-    if let fast = buffer.withUnsafeReadableBytes({ FastRequestParser.request(from: $0, model: model, family: family) }) {
+    var req: MockRequest
+    if let fast = buffer.withUnsafeReadableBytes({ FastRequestParser.request(from: $0, model: model, spec: spec) }) {
       req = fast
     } else {
       let parsed: JSONValue
@@ -125,7 +132,7 @@ struct MockResponder: HTTPResponder {
       }
       do {
         let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
-        req = try MockRequest(model: model, family: family, body: normalized)
+        req = try MockRequest(model: model, spec: spec, body: normalized)
       } catch {
         return recorded(model, errorResponse(error, array: array))
       }
@@ -149,12 +156,27 @@ struct MockResponder: HTTPResponder {
       }
     }
 
+    // The tier that runs: flex may be shed or slower; priority may be downgraded to standard.
+    var ranTier = "standard"
+    if let asked = req.serviceTier {
+      ranTier = asked
+      if asked == "flex", state.config.flexShedRate > 0, faultRng.nextUnit() < state.config.flexShedRate {
+        return recorded(model, errorResponse(.flexShed, array: array))
+      }
+      if asked == "priority", state.config.priorityDowngradeRate > 0, faultRng.nextUnit() < state.config.priorityDowngradeRate {
+        ranTier = "standard"
+      }
+      req.serviceTier = ranTier
+    }
+
     // First-byte latency.
     var latency = state.config.firstByteLatency
     if let h = Self.header(request.headers, Self.latencyHeader), let l = LatencyModel.parse(h) { latency = l }
     var delay = latency.sample(&faultRng)
     if fault == .slowFirstByte { delay += state.config.slowFirstByteDelay }
+    if ranTier == "flex" { delay += state.config.flexLatency.sample(&faultRng) }
     if delay > .zero { try await LoopTimer.sleep(for: delay, on: context.channel.eventLoop) }
+    let headers = ranTier == "standard" ? Self.standardHeaders : Self.answerHeaders[ranTier] ?? Self.jsonHeaders
 
     switch fault {
     case .internalError?: return recorded(model, errorResponse(.internalError, array: array))
@@ -207,7 +229,8 @@ struct MockResponder: HTTPResponder {
       case .recitation?: .recitation
       default: .normal
       }
-    let answer = AnswerBuilder.build(req, kind: kind, rng: &rng)
+    var answer = AnswerBuilder.build(req, kind: kind, rng: &rng)
+    if let fault, fault.changesJSONAnswer { JSONAnswerFaults.apply(fault, to: &answer, request: req) }
 
     guard let stream else {
       let body = answer.bodyBuffer()
@@ -222,7 +245,7 @@ struct MockResponder: HTTPResponder {
             throw MockServerError(message: "connection dropped mid-body (injected)")
           })
       }
-      return Response(status: .ok, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
+      return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     var chunks = state.config.streamChunks
@@ -238,19 +261,21 @@ struct MockResponder: HTTPResponder {
       let first = events[0]
       return streamResponse(
         stream, events: [String(first.prefix(first.count / 2))], delay: chunkDelay, rng: faultRng, dropAfter: nil, raw: true,
-        loop: context.channel.eventLoop)
+        tier: ranTier, loop: context.channel.eventLoop)
     }
     record(model, dropAfter != nil ? "drop" : "200")
     return streamResponse(
-      stream, events: events, delay: chunkDelay, rng: faultRng, dropAfter: dropAfter, raw: false, loop: context.channel.eventLoop)
+      stream, events: events, delay: chunkDelay, rng: faultRng, dropAfter: dropAfter, raw: false, tier: ranTier,
+      loop: context.channel.eventLoop)
   }
 
   func streamResponse(
-    _ form: StreamForm, events: [String], delay: LatencyModel, rng: SplitMix64, dropAfter: Int?, raw: Bool, loop: any EventLoop
+    _ form: StreamForm, events: [String], delay: LatencyModel, rng: SplitMix64, dropAfter: Int?, raw: Bool, tier: String,
+    loop: any EventLoop
   ) -> Response {
     let contentType = form == .sse ? "text/event-stream" : Self.jsonType
     return Response(
-      status: .ok, headers: [.contentType: contentType],
+      status: .ok, headers: [.contentType: contentType, Self.tierHeader: tier],
       body: ResponseBody { writer in
         var rng = rng
         for (i, e) in events.enumerated() {
@@ -299,7 +324,9 @@ struct MockResponder: HTTPResponder {
   // MARK: - countTokens
 
   func countTokens(_ request: Request, model: String) async throws -> Response {
-    guard isKnown(model) else { return errorResponse(MockError.modelNotFound(model, method: "countTokens"), array: false) }
+    guard let spec = state.models.lookup(model) else {
+      return errorResponse(MockError.modelNotFound(model, method: "countTokens"), array: false)
+    }
     let buffer = try await request.body.collect(upTo: state.config.maxBodyBytes)
     do {
       let parsed: JSONValue
@@ -308,7 +335,7 @@ struct MockResponder: HTTPResponder {
       }
       let normalized = try RequestNormalizer.normalize(parsed, as: .CountTokensRequest)
       let inner = normalized["generateContentRequest"].flatMap { $0.isNull ? nil : $0 } ?? normalized
-      let req = try MockRequest(model: model, body: inner)
+      let req = try MockRequest(model: model, spec: spec, body: inner)
       var rng = SplitMix64(seed: 0)
       let a = AnswerBuilder.build(req, kind: .promptBlocked, rng: &rng)
       var o = JSONObject()
@@ -355,7 +382,15 @@ struct MockResponder: HTTPResponder {
         name = spec[..<star]
         limit = k
       }
-      if let f = MockFault(rawValue: String(name)) { return occurrence <= limit ? f : nil }
+      if let f = MockFault(rawValue: String(name)) {
+        guard f.changesJSONAnswer else { return occurrence <= limit ? f : nil }
+        // Counted in requests of the conversation: a re-ask is a new body, so receipts would
+        // restart at 1 and a forced fault would never let a repair succeed.
+        if !req.isJSONMode { return nil }
+        let step = 1 + ReaskPrompt.count(in: req.promptText)
+        if step <= (limit == Int.max ? 1 : limit) { return f }
+        break
+      }
     }
     let rates = state.config.faultRates
     guard !rates.isEmpty else { return nil }
@@ -363,7 +398,7 @@ struct MockResponder: HTTPResponder {
     var acc = 0.0
     for f in MockFault.allCases {
       acc += rates[f] ?? 0
-      if u < acc { return f }
+      if u < acc { return f.changesJSONAnswer && !req.isJSONMode ? nil : f }
     }
     return nil
   }

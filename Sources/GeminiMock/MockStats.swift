@@ -17,6 +17,10 @@ public struct MockStats: Sendable, Hashable {
   public var duplicates = 0
   /// The per-body counts, keyed by the digest itself (hex only when shown).
   private var bodyCounts: [BodyDigest: Int] = [:]
+  /// Batch Mode: creates that made a batch, uploads finalized, and each batch's request count.
+  public var batchesCreated = 0
+  public var filesUploaded = 0
+  public var batchRequests: [String: Int] = [:]
 
   public init() {}
 
@@ -51,6 +55,9 @@ public struct MockStats: Sendable, Hashable {
     o["byModelStatus"] = .object(JSONObject(byModelStatus.sorted { $0.key < $1.key }.map { ($0.key, obj($0.value)) }))
     o["uniqueBodies"] = .number(Double(bodyCounts.count))
     o["duplicates"] = .number(Double(duplicates))
+    o["batchesCreated"] = .number(Double(batchesCreated))
+    o["filesUploaded"] = .number(Double(filesUploaded))
+    o["batchRequests"] = obj(batchRequests)
     if includeBodies { o["bodies"] = obj(bodies) }
     return .object(o)
   }

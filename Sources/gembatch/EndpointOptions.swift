@@ -28,7 +28,17 @@ struct EndpointOptions: ParsableArguments {
     }
   }
 
+  /// `resolveEndpoint`, then refuses a key that cannot go in an HTTP header (exit 2 before
+  /// anything is sent; the message never shows the key).
   func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Resolved {
+    let resolved = try resolveEndpoint(environment: environment)
+    if case .remote(let e) = resolved, let key = e.apiKey, let problem = Endpoint.keyProblem(key) {
+      throw ValidationError(problem)
+    }
+    return resolved
+  }
+
+  func resolveEndpoint(environment: [String: String]) throws -> Resolved {
     let authStyle: Endpoint.Auth
     switch auth?.lowercased() {
     case nil, "x-goog-api-key", "goog", "header": authStyle = .googApiKey

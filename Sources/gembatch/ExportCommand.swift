@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import GemBatchCore
+import GeminiCatalog
 
 extension ExportOptions.Format: ExpressibleByArgument {}
 
@@ -17,16 +18,26 @@ struct ExportCommand: ParsableCommand {
   @Flag(help: "Spread the top-level fields of parsed JSON answers into json.<key> columns.") var flatten = false
   @Flag(help: "Include thought summaries.") var includeThoughts = false
   @Flag(help: "Include function calls.") var includeFunctionCalls = false
-  @Flag(help: "Include grounding sources and search queries.") var includeGrounding = false
+  @Flag(help: "Include web and Maps grounding sources, search queries and grounding supports.") var includeGrounding = false
+  @Flag(help: "Include safety ratings, the category that blocked, and citations.") var includeSafety = false
+  @Flag(help: "Include every candidate (jobs with candidateCount > 1).") var includeCandidates = false
   @Flag(help: "Include the raw response (SSE streams merged into one response).") var includeRaw = false
+  @Flag(help: "CSV cells exactly as stored (by default a cell starting with =, +, -, @, tab or CR gets a leading ' so no spreadsheet runs it).")
+  var csvRaw = false
+  @Option(
+    help: ArgumentHelp(
+      "Write each image of an answer here as <job id>-c<candidate>-p<part>.<ext>; rows name the files.", valueName: "dir"))
+  var mediaDir: String?
 
   func run() throws {
     let options = ExportOptions(
       format: format, runID: runID, flatten: flatten, includeThoughts: includeThoughts,
-      includeFunctionCalls: includeFunctionCalls, includeGrounding: includeGrounding, includeRawResponse: includeRaw)
-    try CommandFailure.mapping {
-      _ = try ReportRunner.export(.init(database: db, options: options, outPath: out))
+      includeFunctionCalls: includeFunctionCalls, includeGrounding: includeGrounding, includeRawResponse: includeRaw,
+      csvRaw: csvRaw, includeSafety: includeSafety, includeCandidates: includeCandidates, mediaDirectory: mediaDir)
+    let summary = try CommandFailure.mapping {
+      try ReportRunner.export(.init(database: db, options: options, outPath: out))
     }
+    if mediaDir != nil { CommandFailure.printError("wrote \(summary.mediaFiles) media file(s) to \(mediaDir!)") }
   }
 }
 
@@ -36,7 +47,7 @@ enum CommandFailure {
     do { return try body() } catch let e as ReportError {
       printError("gembatch: \(e.description)")
       throw ExitCode(e.code == .writeFailed ? ExitStatus.someFailed : ExitStatus.badInput)
-    } catch let e as PriceTableError {
+    } catch let e as CatalogError {
       printError("gembatch: \(e.description)")
       throw ExitCode(ExitStatus.badInput)
     } catch let e as StoreError {
@@ -46,9 +57,10 @@ enum CommandFailure {
     }
   }
 
+  /// One line on standard error, cleaned for the terminal (it may quote a job file or a server).
   static func printError(_ s: String) {
     var err = StandardError()
-    print(s, to: &err)
+    print(TerminalText.clean(s, limit: 2000), to: &err)
   }
 }
 

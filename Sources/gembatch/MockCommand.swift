@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeminiCatalog
 import GeminiMock
 import Logging
 
@@ -10,7 +11,9 @@ struct MockCommand: AsyncParsableCommand {
     abstract: "Run the offline Gemini mock server (generateContent, streaming, countTokens, models).",
     discussion: """
       Serves POST /v1beta/models/{model}:generateContent, :streamGenerateContent (?alt=sse or a JSON array), \
-      :countTokens and GET /v1beta/models, plus GET /mock/stats[?bodies=1] and POST /mock/reset.
+      :countTokens, :batchGenerateContent and GET /v1beta/models; the Files API (resumable upload, get, list, \
+      delete, download of generated files) and batches (get, list, cancel, delete); plus GET /mock/stats[?bodies=1] \
+      and POST /mock/reset.
       Per request, tests can send the headers x-mock-fault: <name>[*K], x-mock-replay: <file>, x-mock-latency, \
       x-mock-chunks and x-mock-chunk-delay, or put [[mock:<name>[*K]]] / [[mock:replay=<file>]] in the prompt. \
       *K limits a fault to the first K receipts of the same body (so a retry succeeds).
@@ -58,7 +61,7 @@ struct MockCommand: AsyncParsableCommand {
 
   @Option(
     name: .long,
-    help: ArgumentHelp("Inject a fault at a rate, e.g. overloaded=0.02 (repeatable). Names: \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name=rate"))
+    help: ArgumentHelp("Inject faults at rates, e.g. overloaded=0.02 or invalid-json=0.15,fenced-json=0.1 (repeatable). Names: \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name=rate"))
   var faultRate: [String] = []
 
   @Option(name: .long, help: ArgumentHelp("Delay of the slow-first-byte fault.", valueName: "duration"))
@@ -73,8 +76,27 @@ struct MockCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "With --replay: serve recordings only when a request names one (x-mock-replay or [[mock:replay=file]]), otherwise generate.")
   var replayOnDemand = false
 
-  @Option(name: .long, help: ArgumentHelp("Accept this model name too (repeatable); any Gemini name is accepted already.", valueName: "model"))
+  @Option(name: .long, help: ArgumentHelp("Accept this model name too (repeatable); the catalog's models are accepted already.", valueName: "model"))
   var model: [String] = []
+
+  @Option(name: .long, help: ArgumentHelp("A model catalog file that adds models or overrides facts (repeatable).", valueName: "path"))
+  var models: [String] = []
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Read the catalog as of this day (default today): what is shut down and where it routes.", valueName: "YYYY-MM-DD"))
+  var date: String?
+
+  @Option(name: .long, help: ArgumentHelp("Extra delay before a flex answer (same forms as --latency).", valueName: "latency"))
+  var flexLatency: String = "0"
+
+  @Option(name: .long, help: ArgumentHelp("Probability that a flex request is shed with a 503 (0...1).", valueName: "rate"))
+  var flexShedRate: Double = 0
+
+  @Option(name: .long, help: ArgumentHelp("Probability that a priority request runs at standard (0...1).", valueName: "rate"))
+  var priorityDowngradeRate: Double = 0
+  @Option(name: .long, help: ArgumentHelp("How long a batch takes (PENDING, then RUNNING, then ended), e.g. 3s, 2m.", valueName: "duration"))
+  var batchTurnaround: String = "3s"
 
   func validate() throws {
     _ = try makeConfiguration()
@@ -111,7 +133,7 @@ struct MockCommand: AsyncParsableCommand {
       }
       c.quotas[String(q[..<colon])] = limits
     }
-    for fr in faultRate {
+    for fr in faultRate.flatMap({ $0.split(separator: ",").map(String.init) }) {
       let p = fr.split(separator: "=", maxSplits: 1)
       guard p.count == 2, let fault = MockFault(rawValue: String(p[0])) else {
         throw ValidationError("--fault-rate \(fr): expected name=rate with a name among \(MockFault.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -130,6 +152,20 @@ struct MockCommand: AsyncParsableCommand {
       c.replayAll = !replayOnDemand
     }
     c.extraModels = Set(model)
+    do { c.catalog = try ModelCatalog.load(overrides: models) } catch { throw ValidationError("\(error)") }
+    if let date {
+      guard let d = CalendarDay(iso: date) else { throw ValidationError("--date must be a date YYYY-MM-DD") }
+      c.today = d
+    }
+    guard let fl = LatencyModel.parse(flexLatency) else { throw ValidationError("--flex-latency: cannot read \(flexLatency)") }
+    c.flexLatency = fl
+    for (name, rate) in [("--flex-shed-rate", flexShedRate), ("--priority-downgrade-rate", priorityDowngradeRate)] {
+      guard (0...1).contains(rate) else { throw ValidationError("\(name) must be 0...1") }
+    }
+    c.flexShedRate = flexShedRate
+    c.priorityDowngradeRate = priorityDowngradeRate
+    guard let t = LatencyModel.parseDuration(batchTurnaround) else { throw ValidationError("--batch-turnaround: cannot read \(batchTurnaround)") }
+    c.batchTurnaround = t
     return c
   }
 

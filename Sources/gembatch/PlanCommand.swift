@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GemBatchCore
+import GeminiCatalog
 
 /// `gembatch plan FILE...`: jobs, tokens, a cost range and a duration, before anything is sent.
 struct PlanCommand: ParsableCommand {
@@ -11,7 +12,9 @@ struct PlanCommand: ParsableCommand {
 
   @Argument(help: ArgumentHelp("JSONL job files.", valueName: "file")) var files: [String]
   @OptionGroup var jobOptions: JobFileOptions
-  @Option(help: ArgumentHelp("A price file added to the bundled prices.", valueName: "path")) var prices: String?
+  @Option(help: ArgumentHelp("An old-form price file, folded into the model catalog.", valueName: "path")) var prices: String?
+  @Option(help: "Price jobs that name no serviceTier at this tier: flex, standard or priority.") var tier: String?
+  @Option(help: ArgumentHelp("Read prices as of this day (default today).", valueName: "YYYY-MM-DD")) var date: String?
   @Option(help: "Requests per minute the run may send.") var rpm: Int?
   @Option(help: "Input tokens per minute the run may send.") var tpm: Int?
   @Option(help: "Requests in flight at most.") var concurrency: Int?
@@ -26,15 +29,18 @@ struct PlanCommand: ParsableCommand {
     }
     if let e = expectedOutputTokens, e < 0 { throw ValidationError("--expected-output-tokens must not be negative") }
     if defaultMaxOutputTokens < 0 { throw ValidationError("--default-max-output-tokens must not be negative") }
+    if let tier, ServiceTier(wire: tier) == nil { throw ValidationError("--tier must be flex, standard or priority, not \(tier)") }
+    if let date, CalendarDay(iso: date) == nil { throw ValidationError("--date must be YYYY-MM-DD") }
   }
 
   func run() throws {
-    let defaults = try jobOptions.defaults()
-    let table = try CommandFailure.mapping { try PriceTable.load(overrides: prices) }
+    let catalog = try jobOptions.catalog(prices: prices)
+    let defaults = try jobOptions.defaults(catalog: catalog)
     let settings = PlanSettings(
       rpm: rpm, tpm: tpm, concurrency: concurrency, expectedOutputTokens: expectedOutputTokens,
-      defaultMaxOutputTokens: defaultMaxOutputTokens, batch: batch)
-    let result = PlanEstimator.plan(files: files, defaults: defaults, prices: table, settings: settings)
+      defaultMaxOutputTokens: defaultMaxOutputTokens, batch: batch, tier: tier.flatMap(ServiceTier.init(wire:)),
+      date: date.flatMap(CalendarDay.init(iso:)))
+    let result = PlanEstimator.plan(files: files, defaults: defaults, catalog: catalog, settings: settings)
     var text: String
     if json {
       let enc = JSONEncoder()
@@ -44,6 +50,7 @@ struct PlanCommand: ParsableCommand {
       text = result.plan.renderText()
     }
     FileHandle.standardOutput.write(Data(text.utf8))
+    for n in catalog.notices.all { CommandFailure.printError("warning: \(n.message)") }
     if result.errorCount > 0 {
       for e in result.errors { CommandFailure.printError(e.description) }
       if result.errorCount > result.errors.count {

@@ -116,7 +116,9 @@ final class ProgressDisplay: @unchecked Sendable {
   }
 
   static func duration(_ s: Double) -> String {
-    let t = Int(s.rounded())
+    // An ETA from a stalled run can be huge or infinite: no conversion may trap.
+    guard s.isFinite, s < 1e9 else { return "∞" }
+    let t = Int(max(0, s).rounded())
     if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", (t % 3600) / 60))m" }
     if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }
     return "\(t)s"

@@ -14,13 +14,14 @@ struct ReportCommand: ParsableCommand {
   @Option(name: .customLong("run"), help: "Only this run.") var runID: Int?
   @Option(help: "text, json or html.") var format: ReportFormat = .text
   @Option(help: "Write here instead of standard output.") var out: String?
-  @Option(help: "A price file that adds to or replaces bundled prices (a proxy's prices, new models).") var prices: String?
+  @Option(help: "An old-form price file that adds to or replaces catalog prices (a proxy's prices, new models).") var prices: String?
+  @Option(help: "A model catalog file that adds models or overrides facts and prices (repeatable).") var models: [String] = []
   @Flag(help: "Price stored results again with the current table (updates cost and price version, one transaction).")
   var reprice = false
 
   func run() throws {
     let config = ReportRunner.ReportConfig(
-      database: db, runID: runID, format: format, outPath: out, pricesPath: prices, reprice: reprice)
+      database: db, runID: runID, format: format, outPath: out, pricesPath: prices, modelsPaths: models, reprice: reprice)
     let (_, summary) = try CommandFailure.mapping { try ReportRunner.report(config) }
     if let s = summary {
       CommandFailure.printError(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GeminiCatalog
 import Testing
 
 @testable import GemBatchCore
@@ -23,9 +24,10 @@ import Testing
     // Columns only (no usage_json), one grounded prompt: 17×1.25 + 119×1.25 + 414×10 = 4310 /1M + 0.035.
     try s.result("c", attempt: c, .init(prompt: 17, candidates: 201, thoughts: 213, toolUse: 119, cost: nil, queries: #"["q"]"#))
 
-    let table = try PriceTable.bundled()
+    // Results recorded on 1970-01-01 (created_at 0): priced at the rows in effect then (the 2.5 ones).
+    let catalog = try ModelCatalog.bundled()
     let pool = try ReportStore.openForUpdate(path: s.path)
-    let summary = try pool.write { db in try Repricer(table: table).reprice(db) }
+    let summary = try pool.write { db in try Repricer(catalog: catalog).reprice(db) }
     #expect(summary.results == 3 && summary.priced == 2 && summary.unpriced == 1)
     #expect(abs(summary.costBeforeUSD - 100) < 1e-9)
     let rows = try pool.read { db in
@@ -34,7 +36,7 @@ import Testing
     #expect(abs((rows[0]["cost_usd"] as Double) - 0.00021776) < 1e-15)
     #expect((rows[1]["cost_usd"] as Double?) == nil)  // unpriced: NULL, never 0
     #expect(abs((rows[2]["cost_usd"] as Double) - 0.03931) < 1e-15)
-    #expect(rows.allSatisfy { ($0["price_version"] as String) == table.version })
+    #expect(rows.allSatisfy { ($0["price_version"] as String) == catalog.version })
   }
 
   @Test func repriceRollsBackOnFailure() throws {
@@ -47,7 +49,7 @@ import Testing
     struct Boom: Error {}
     #expect(throws: Boom.self) {
       try pool.write { db in
-        _ = try Repricer(table: try PriceTable.bundled()).reprice(db)
+        _ = try Repricer(catalog: try ModelCatalog.bundled()).reprice(db)
         throw Boom()
       }
     }

@@ -191,14 +191,34 @@ import Testing
     #expect(jobs.first?.id == "jobs.jsonl:1")
   }
 
-  @Test func fileTooLarge() {
+  /// A file over the inline limit goes through the Files API now (`overTheInlineLimitIsUploaded`);
+  /// only one over the Files API's 2 GB is refused (a sparse file: nothing is written or read).
+  @Test func fileTooLarge() throws {
     let dir = JobsTestKit.tempDir("big")
-    JobsTestKit.write(bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 4000), to: dir + "/img.png")
+    let path = dir + "/big.mp4"
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let h = try #require(FileHandle(forWritingAtPath: path))
+    try h.truncate(atOffset: 2_100_000_000)
+    try h.close()
+    let f = JobsTestKit.write("{\"id\":\"ok\",\"prompt\":\"fine\"}\n{\"id\":\"a\",\"prompt\":\"x\",\"files\":[\"big.mp4\"]}\n", to: dir + "/j.jsonl")
+    let (_, errors) = JobsTestKit.readAll([f], RunDefaults(model: "gemini-2.5-flash"))
+    expectError(errors.first, .fileTooLarge, file: f, id: "a", contains: "2 GB")
+  }
+
+  @Test func overTheInlineLimitIsUploaded() throws {
+    let dir = JobsTestKit.tempDir("big")
+    let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 4000)
+    JobsTestKit.write(bytes: bytes, to: dir + "/img.png")
     var d = RunDefaults(model: "gemini-2.5-flash")
     d.maxInlineBytes = 2000
-    let f = JobsTestKit.write("{\"id\":\"ok\",\"prompt\":\"fine\"}\n{\"id\":\"a\",\"prompt\":\"x\",\"files\":[\"img.png\"]}\n", to: dir + "/j.jsonl")
-    let (_, errors) = JobsTestKit.readAll([f], d)
-    expectError(errors.first, .fileTooLarge, file: f, id: "a", contains: "inline limit")
+    let f = JobsTestKit.write("{\"id\":\"a\",\"prompt\":\"x\",\"files\":[\"img.png\"]}\n", to: dir + "/j.jsonl")
+    let (jobs, errors) = JobsTestKit.readAll([f], d)
+    #expect(errors.isEmpty)
+    let job = try #require(jobs.first)
+    let part = try #require(JobsTestKit.body(job)["contents"]?.arrayValue?.first?["parts"]?.arrayValue?.first)
+    #expect(part["fileData"]?["mimeType"]?.stringValue == "image/png")
+    let uri = try #require(part["fileData"]?["fileUri"]?.stringValue)
+    #expect(uri == FileUploader.placeholder(sha256: SHA256.hex(bytes), path: (dir as NSString).appendingPathComponent("img.png")))
   }
 
   @Test func missingInlineFile() {

@@ -29,14 +29,18 @@ import Testing
         usageJSON: #"{"promptTokenCount":12}"#, costUSD: full ? 0.000123456789 : 0, priceVersion: "2026-11",
         latencyMs: 12.5, ttfbMs: nil, createdAt: 1001.25)
       : nil
-    return AttemptFinish(
+    var r = result
+    if full { r?.obtained = .repairedReask; r?.originalAnswerText = "{\"a\": 1 — früher" }
+    var f = AttemptFinish(
       attemptId: attempt, jobId: job.id, runId: run, endedAt: 1001.5, outcome: outcome, jobState: state,
       notBefore: state == .waiting ? 2000.75 : nil, failureClass: state == .failed ? "permanent" : nil,
       failureReason: state == .failed ? "400 INVALID_ARGUMENT: naïve" : nil, httpStatus: state == .succeeded ? 200 : 400,
       errorClass: state == .succeeded ? nil : "http", errorCode: nil, apiStatus: state == .failed ? "INVALID_ARGUMENT" : nil,
       errorMessage: state == .failed ? "bad" : nil, quotaId: nil, suggestedDelayMs: state == .waiting ? 1500 : nil,
       latencyMs: 12.5, ttfbMs: 3.25, rawResponse: state == .succeeded ? Data(#"{"candidates":[]}"#.utf8) : (full ? Data() : nil),
-      result: result)
+      rawResponseBytes: state == .failed ? 5_000_000 : nil, result: r)
+    if state == .waiting { (f.costUSD, f.totalTokens) = (0.25, 40) }
+    return f
   }
 
   /// Every column of every ledger table, as `quote(col)`, row by row.
@@ -76,7 +80,7 @@ import Testing
       for (i, (state, outcome, full)) in Self.finishes.enumerated() {
         try db.execute(
           sql: LedgerWriter.insertAttemptSQL,
-          arguments: [jobs[i].id, runB, i + 1, jobs[i].requestHash, i == 1, 1000.5])
+          arguments: [jobs[i].id, runB, i + 1, jobs[i].requestHash, i == 1, 1000.5, AttemptPurpose.plain(attemptNo: i + 1).rawValue])
         let id = db.lastInsertedRowID
         try db.execute(sql: LedgerWriter.startJobSQL, arguments: [runB, 1000.5, jobs[i].id])
         let f = finish(jobs[i], attempt: id, run: runB, state: state, outcome: outcome, full: full)
@@ -85,7 +89,7 @@ import Testing
           arguments: [
             f.endedAt, f.outcome.rawValue, f.httpStatus, f.errorClass, f.errorCode, f.apiStatus, f.errorMessage,
             f.quotaId, f.suggestedDelayMs, f.latencyMs, f.ttfbMs, f.rawResponse, f.costUSD ?? f.result?.costUSD,
-            f.attemptId, f.jobId,
+            f.totalTokens ?? f.result?.totalTokens, f.rawResponseBytes, f.attemptId, f.jobId,
           ])
         try db.execute(
           sql: LedgerWriter.finishJobSQL,
@@ -102,7 +106,11 @@ import Testing
               r.jsonOutput, r.jsonStatus, r.jsonError, r.functionCallsJSON, r.groundingSourcesJSON,
               r.webSearchQueriesJSON, r.finishReason, r.finishMessage, r.blockReason, r.truncated, r.promptTokens,
               r.cachedTokens, r.candidatesTokens, r.thoughtsTokens, r.toolUsePromptTokens, r.totalTokens, r.usageJSON,
-              r.costUSD, r.priceVersion, r.latencyMs, r.ttfbMs, r.createdAt,
+              r.costUSD, r.priceVersion, r.latencyMs, r.ttfbMs, r.createdAt, r.obtainedColumns(finish: f).obtained,
+              r.obtainedColumns(finish: f).reason, r.originalAnswerText,
+              r.servedModel, r.serviceTier, r.mediaJSON,
+              r.mapsSourcesJSON, r.safetyRatingsJSON, r.blockCategory, r.citationsJSON, r.groundingSupportsJSON,
+              r.candidatesJSON,
             ])
         }
       }

@@ -1,10 +1,14 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 import Testing
 
 @testable import GemBatchCore
 
 @Suite struct PlanTests {
+  /// Before the 2.5 shutdowns: the 2.5 models at their own rates.
+  static let day = CalendarDay(iso: "2026-03-01")!
+
   func job(_ id: String, model: String = "gemini-2.5-flash", tokens: Int = 1000, maxOut: Int? = nil, search: Bool = false) -> Job {
     let body = maxOut.map { #"{"contents":[],"generationConfig":{"maxOutputTokens":\#($0)}}"# } ?? #"{"contents":[]}"#
     return Job(
@@ -13,7 +17,7 @@ import Testing
   }
 
   @Test func costRangeAndDuration() throws {
-    var p = PlanEstimator(prices: try PriceTable.bundled(), settings: PlanSettings(rpm: 60, tpm: 1000, expectedOutputTokens: 50))
+    var p = PlanEstimator(catalog: try ModelCatalog.bundled(), settings: PlanSettings(rpm: 60, tpm: 1000, expectedOutputTokens: 50, date: Self.day))
     p.add(job("a", maxOut: 100))
     p.add(job("b"))
     p.add(job("c", maxOut: 100, search: true))
@@ -37,7 +41,7 @@ import Testing
   }
 
   @Test func noRatesNoDuration() throws {
-    var p = PlanEstimator(prices: try PriceTable.bundled(), settings: PlanSettings())
+    var p = PlanEstimator(catalog: try ModelCatalog.bundled(), settings: PlanSettings(date: Self.day))
     p.add(job("a"))
     let plan = p.finish()
     #expect(plan.durationSeconds == nil)
@@ -53,9 +57,28 @@ import Testing
   }
 
   @Test func longPromptUsesLongContextRates() throws {
-    var p = PlanEstimator(prices: try PriceTable.bundled(), settings: PlanSettings())
+    var p = PlanEstimator(catalog: try ModelCatalog.bundled(), settings: PlanSettings(date: Self.day))
     p.add(job("big", model: "gemini-2.5-pro", tokens: 300_000, maxOut: 0))
     // 300000 × 2.50 = 750000 /1M = 0.75 (not 300000 × 1.25 = 0.375).
     #expect(abs(p.finish().total.lowUSD - 0.75) < 1e-12)
+  }
+
+  @Test func standardFlexAndBatchSideBySide() throws {
+    // 3.8 Flash on 2026-12-01, 1,000 in, 1,000 out bound: standard 1,000×0.75 + 1,000×3.75 = 4,500 /1M;
+    // flex and batch × 0.5 = 2,250 /1M.
+    var p = PlanEstimator(catalog: try ModelCatalog.bundled(), settings: PlanSettings(date: CalendarDay(iso: "2026-12-01")))
+    p.add(job("a", model: "gemini-3.8-flash", maxOut: 1000))
+    let plan = p.finish()
+    #expect(plan.total.tiers.map(\.tier) == ["standard", "flex", "batch"])
+    #expect(abs(plan.total.tiers[0].highUSD - 0.0045) < 1e-12)
+    #expect(abs(plan.total.tiers[1].highUSD - 0.00225) < 1e-12)
+    #expect(abs(plan.total.tiers[2].highUSD - 0.00225) < 1e-12)
+    #expect(plan.renderText().contains("By tier:"))
+    #expect(plan.priceDate == "2026-12-01")
+    // A job that asks for flex is priced at flex in the main columns.
+    var q = PlanEstimator(catalog: try ModelCatalog.bundled(), settings: PlanSettings(date: CalendarDay(iso: "2026-12-01")))
+    let flexBody = #"{"contents":[],"generationConfig":{"maxOutputTokens":1000},"serviceTier":"flex"}"#
+    q.add(Job(id: "f", model: "gemini-3.8-flash", seq: 0, sourceFile: "f", sourceLine: 1, body: Data(flexBody.utf8), estimatedInputTokens: 1000))
+    #expect(abs(q.finish().total.highUSD - 0.00225) < 1e-12)
   }
 }

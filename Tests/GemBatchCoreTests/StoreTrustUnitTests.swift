@@ -254,6 +254,29 @@ import Testing
     #expect(try store.quotaStops(now: 0).isEmpty)
   }
 
+  @Test func theLedgerRemembersAPerDayQuotaRefusalUntilMidnightPacific() async throws {
+    let dir = JobsTestKit.tempDir("quota-ledger")
+    let file = writeJobs(dir + "/a.jsonl", ["q"])
+    let store = try Store.open(path: dir + "/s.sqlite")
+    let run = try begin(store, [file])
+    _ = try load(store, [file], run: run)
+    let w = LedgerWriter(store: store)
+    let job = try #require(try store.fetchRunnable(afterSeq: -1, limit: 1, runId: run).first)
+    let id = try await w.attemptStarted(
+      AttemptStart(jobId: job.id, runId: run, attemptNo: 1, requestHash: job.requestHash, streamed: false, startedAt: 1000))
+    // 2026-12-01T10:00:00Z is 02:00 in Los Angeles: the quota resets at 2026-12-02T08:00:00Z.
+    let ended = 1_796_119_200.0
+    try await w.attemptFinished(
+      AttemptFinish(
+        attemptId: id, jobId: job.id, runId: run, endedAt: ended, outcome: .retry, jobState: .pending, httpStatus: 429,
+        errorClass: "rate_limited_daily", quotaId: "GenerateRequestsPerDayPerProjectPerModel"))
+    try await w.close()
+    let stops = try store.quotaStops(now: ended)
+    #expect(stops.map(\.model) == ["gemini-2.5-flash"] && stops.map(\.quotaId) == ["GenerateRequestsPerDayPerProjectPerModel"])
+    #expect(stops.first?.resetsAt == 1_796_198_400)
+    #expect(QuotaReset.next(after: 1_796_198_400) == 1_796_198_400 + 86_400)
+  }
+
   // MARK: - Content-hash adoption
 
   @Test func adoptionNeedsTheSameBytesAndTheSameSchemaFiles() throws {

@@ -69,7 +69,12 @@ import Testing
                   "--concurrency", "4"]
       let (p, _, err) = try CLI.start(args, env: RunEndToEndTests.env)
       let errTask = CLI.drain(err)
-      try await Task.sleep(for: .milliseconds(800))
+      // Signal once requests are out (a fixed sleep raced the start-up of a loaded machine: the
+      // SIGINT came before the handler and killed the process).
+      let deadline = ContinuousClock.now + .seconds(60)
+      while ContinuousClock.now < deadline, (try await RunEndToEndTests.stats(port: port)["requests"]?.intValue ?? 0) < 1 {
+        try await Task.sleep(for: .milliseconds(20))
+      }
       kill(p.processIdentifier, SIGINT)
       try await CLI.wait(p)
       let text = String(decoding: await errTask.value, as: UTF8.self)

@@ -261,6 +261,60 @@ import Testing
     if p.terminationStatus != 0 { throw Tmpfs.Failure(description: "\(path) exited \(p.terminationStatus)") }
   }
 
+  // MARK: - A budget for the store
+
+  /// `--budget` caps what the store spent on these jobs over all runs: three runs with the same
+  /// cap together stay within it (the spend of earlier runs is `Store.spentUSD`).
+  @Test func aBudgetOverThreeResumedRunsStaysWithinTheCap() async throws {
+    let dir = try CLI.tempDir()
+    // A small maxOutputTokens keeps each job's upper cost estimate (what the budget reserves
+    // for a request in flight) well under the cap.
+    let file = dir.appendingPathComponent("jobs.jsonl")
+    try (0..<40).map { #"{"id":"j\#($0)","model":"gemini-2.5-flash","prompt":"Question \#($0)?","generationConfig":{"maxOutputTokens":400}}"# }
+      .joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+    let db = dir.appendingPathComponent("s.sqlite")
+    let cap = 0.005
+    try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig()) { port in
+      var stops = 0
+      for _ in 0..<3 {
+        let r = try await Self.run(file, db: db, port: port, extra: ["--budget", "\(cap)", "--concurrency", "2"])
+        #expect(r.status == 3 || r.status == 0, "\(r.stderr)")
+        if r.stderr.contains("budget $0.0050 reached") { stops += 1 }
+        let spent: Double = try RunEndToEndTests.query(db, "SELECT TOTAL(cost_usd) FROM attempts") ?? -1
+        #expect(spent > 0 && spent <= cap + 1e-9, "spent \(spent) over the cap \(cap)")
+      }
+      #expect(stops == 3, "every run should stop at the store's cap")
+      #expect(try await Self.requests(port) == RunEndToEndTests.count(db, "SELECT count(*) FROM attempts"))
+    }
+  }
+
+  // MARK: - Per-day quota stops
+
+  /// A per-day quota stop is remembered with its reset: a resume before it sends one probe
+  /// (refused again: the run stops at once), and once the quota has room the stop is forgotten.
+  @Test func aPerDayQuotaStopIsRememberedAndAResumeSendsOneProbe() async throws {
+    let dir = try CLI.tempDir()
+    let file = try RunEndToEndTests.writeJobs(dir, count: 12)
+    let db = dir.appendingPathComponent("s.sqlite")
+    let firstPort = try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig { $0.defaultQuota = QuotaLimits(rpd: 5) }) {
+      port in
+      let r = try await Self.run(file, db: db, port: port, extra: ["--concurrency", "4"])
+      #expect(r.status == 3, "\(r.stderr)")
+      #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM quota_stops WHERE model = 'gemini-2.5-flash' AND resets_at > strftime('%s','now')") == 1)
+      let sent = try await Self.requests(port)
+      let again = try await Self.run(file, db: db, port: port, extra: ["--concurrency", "4"])
+      #expect(again.status == 3, "\(again.stderr)")
+      #expect(try await Self.requests(port) == sent + 1, "a resume before the reset sends one probe")
+      return port
+    }
+    try await GeminiMockServer.withServer(RunEndToEndTests.mockConfig { $0.port = firstPort }) { port in
+      let r = try await Self.run(file, db: db, port: port, extra: ["--concurrency", "4"])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'") == 12)
+      #expect(try RunEndToEndTests.count(db, "SELECT count(*) FROM quota_stops") == 0)
+    }
+  }
+
   // MARK: - A full disk
 
   /// The store on a 1.9 MB tmpfs fills up during the run: it stops with exit 3 naming the cause
@@ -277,7 +331,7 @@ import Testing
       let full = try await Self.run(file, db: db, port: port, extra: ["--concurrency", "8"])
       #expect(full.status == 3, "\(full.stderr)")
       #expect(full.stderr.contains("the disk holding \(db.path) is full (SQLITE_FULL"), "\(full.stderr)")
-      #expect(full.stderr.contains("run the same command to resume"), "\(full.stderr)")
+      #expect(full.stderr.contains("run the same command"), "\(full.stderr)")
 
       let room = dir.appendingPathComponent("room.sqlite")
       try FileManager.default.copyItem(at: db, to: room)

@@ -140,61 +140,6 @@ struct ErrorClassificationTests {
   }
 }
 
-struct ThinkingRulesTests {
-  func errors(_ model: String, budget: Int? = nil, level: String? = nil) -> [String] {
-    ThinkingRules.check(model: model, config: ThinkingConfig(thinkingBudget: budget, thinkingLevel: level))
-      .filter { $0.severity == .error }.map(\.message)
-  }
-
-  @Test(arguments: [
-    ("gemini-2.5-pro", 128, true), ("gemini-2.5-pro", 32768, true), ("gemini-2.5-pro", 127, false),
-    ("gemini-2.5-pro", 32769, false), ("gemini-2.5-pro", 0, false), ("gemini-2.5-pro", -1, true),
-    ("gemini-2.5-flash", 0, true), ("gemini-2.5-flash", 24576, true), ("gemini-2.5-flash", 24577, false),
-    ("gemini-2.5-flash", -1, true), ("gemini-2.5-flash", -2, false),
-    ("gemini-2.5-flash-lite", 0, true), ("gemini-2.5-flash-lite", 512, true), ("gemini-2.5-flash-lite", 511, false),
-    ("gemini-2.5-flash-lite", 100, false), ("gemini-2.5-flash-lite", 24576, true), ("gemini-2.5-flash-lite", 24577, false),
-    ("models/gemini-2.5-flash-preview-05-20", 1000, true),
-  ])
-  func budgetRanges(model: String, budget: Int, ok: Bool) {
-    #expect(errors(model, budget: budget).isEmpty == ok, "\(model) budget \(budget)")
-  }
-
-  @Test func proCannotDisableThinking() {
-    #expect(errors("gemini-2.5-pro", budget: 0).first?.contains("cannot be disabled") == true)
-  }
-
-  @Test func levelOn25NamesThinkingBudget() {
-    let e = errors("gemini-2.5-flash", level: "LOW")
-    #expect(e.count == 1 && e[0].contains("thinkingBudget"))
-  }
-
-  @Test func budgetOn3NamesThinkingLevel() {
-    let e = errors("gemini-3-pro-preview", budget: 1024)
-    #expect(e.count == 1 && e[0].contains("thinkingLevel"))
-  }
-
-  @Test func levelsPerGemini3Model() {
-    #expect(errors("gemini-3-pro-preview", level: "MEDIUM").first?.contains("MEDIUM") == true)
-    #expect(errors("gemini-3-pro-preview", level: "low").isEmpty && errors("gemini-3-pro-preview", level: "HIGH").isEmpty)
-    #expect(errors("gemini-3-pro-preview", level: "MINIMAL").count == 1)
-    for l in ["MINIMAL", "LOW", "MEDIUM", "High"] { #expect(errors("gemini-3-flash-preview", level: l).isEmpty) }
-    #expect(errors("gemini-3-flash-preview", level: "EXTREME").count == 1)
-  }
-
-  @Test func bothSetIsAnError() {
-    #expect(errors("gemini-2.5-flash", budget: 100, level: "LOW").count == 1)
-    #expect(errors("gemini-3-pro-preview", budget: 100, level: "LOW").first?.contains("both") == true)
-  }
-
-  @Test func unknownModelPassesWithAWarning() {
-    let f = ThinkingRules.check(model: "some-future-model", config: ThinkingConfig(thinkingBudget: 99))
-    #expect(f.count == 1 && f[0].severity == .warning)
-    #expect(ThinkingRules.check(model: "gemini-2.0-flash", config: ThinkingConfig(thinkingBudget: 10)).first?.severity == .error)
-    #expect(ThinkingRules.check(model: "gemini-2.5-pro", config: nil).isEmpty)
-    #expect(ThinkingRules.check(model: "gemini-2.5-pro", config: ThinkingConfig(includeThoughts: true)).isEmpty)
-  }
-}
-
 struct SHA256Tests {
   @Test func knownVectors() {
     #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -212,5 +157,27 @@ struct SHA256Tests {
     h.update(bytes[63..<64])
     h.update(bytes[64...])
     #expect(h.finalize().map { String(format: "%02x", $0) }.joined() == SHA256.hex(bytes))
+  }
+}
+
+/// A flex request the server sheds is its own class: retried with its own backoff, not a failure.
+struct ShedClassificationTests {
+  func error(_ status: Int, _ body: String) -> GeminiError { .fromHTTP(status: status, body: Data(body.utf8)) }
+
+  @Test func flexSheddingIsItsOwnClass() {
+    let unavailable = error(503, #"{"error":{"code":503,"message":"no capacity","status":"UNAVAILABLE"}}"#)
+    #expect(unavailable.errorClass(requestTier: "flex") == .shed(suggestedDelay: nil))
+    #expect(unavailable.errorClass(requestTier: "FLEX").name == "shed")
+    #expect(unavailable.errorClass(requestTier: "standard") == .transient(suggestedDelay: nil))
+    #expect(unavailable.errorClass(requestTier: nil) == .transient(suggestedDelay: nil))
+    // A 429 with no quota named is capacity; one that names a quota stays a rate limit.
+    let bare429 = error(429, #"{"error":{"code":429,"message":"busy","status":"RESOURCE_EXHAUSTED"}}"#)
+    #expect(bare429.errorClass(requestTier: "flex").name == "shed")
+    let quota429 = error(
+      429,
+      #"{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel"}]}]}}"#)
+    #expect(quota429.errorClass(requestTier: "flex").name == "rate_limited")
+    #expect(error(400, #"{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT"}}"#).errorClass(requestTier: "flex") == .permanent)
+    #expect(ErrorClass.shed(suggestedDelay: nil).isRetryable)
   }
 }

@@ -12,7 +12,7 @@ import Testing
     guard let parsed = try? JSONValue.parse(body) else { return nil }
     do {
       let normalized = try RequestNormalizer.normalize(parsed, as: .GenerateContentRequest)
-      return try MockRequest(model: model, family: ModelCatalog.family(of: model), body: normalized)
+      return try MockRequest(model: model, spec: MockModels.standard.spec(model), body: normalized)
     } catch {
       return nil
     }
@@ -21,13 +21,14 @@ import Testing
   static func fast(_ body: String, model: String) -> MockRequest? {
     var bytes = Array(body.utf8)
     return bytes.withUnsafeMutableBytes {
-      FastRequestParser.request(from: UnsafeRawBufferPointer($0), model: model, family: ModelCatalog.family(of: model))
+      FastRequestParser.request(from: UnsafeRawBufferPointer($0), model: model, spec: MockModels.standard.spec(model))
     }
   }
 
   /// Every field the answer is built from.
   static func same(_ a: MockRequest, _ b: MockRequest) -> Bool {
-    a.model == b.model && a.family == b.family && a.promptText == b.promptText && a.promptTextBytes == b.promptTextBytes
+    a.model == b.model && a.spec.id == b.spec.id && a.serviceTier == b.serviceTier
+      && a.responseModalities == b.responseModalities && a.promptText == b.promptText && a.promptTextBytes == b.promptTextBytes
       && a.mediaParts == b.mediaParts && a.functions.isEmpty && b.functions.isEmpty && a.functionMode == b.functionMode
       && a.allowedFunctionNames == b.allowedFunctionNames && a.googleSearch == b.googleSearch
       && a.cachedContent == b.cachedContent && a.maxOutputTokens == b.maxOutputTokens
@@ -54,7 +55,7 @@ import Testing
     ("gemini-2.5-flash", #"{"contents":[{"parts":[{"text":"hi"}]}]}"#),
     (
       "gemini-2.5-flash",
-      #"{"contents":[{"role":"user","parts":[{"text":"q"}]}],"systemInstruction":{"parts":[{"text":"be brief"}]},"generationConfig":{"temperature":0.7,"topP":0.95,"topK":40,"candidateCount":2,"maxOutputTokens":100,"stopSequences":["a","b"],"responseMimeType":"Application/JSON","seed":-3,"thinkingConfig":{"thinkingBudget":1024,"includeThoughts":true}},"safetySettings":[{"category":"HARM_CATEGORY_HATE_SPEECH","threshold":"BLOCK_NONE"}],"cachedContent":"cachedContents/abc","model":"models/x","serviceTier":"standard","store":false}"#
+      #"{"contents":[{"role":"user","parts":[{"text":"q"}]}],"systemInstruction":{"parts":[{"text":"be brief"}]},"generationConfig":{"temperature":0.7,"topP":0.95,"topK":40,"candidateCount":2,"maxOutputTokens":100,"stopSequences":["a","b"],"responseMimeType":"Application/JSON","seed":-3,"thinkingConfig":{"thinkingBudget":1024,"includeThoughts":true}},"safetySettings":[{"category":"HARM_CATEGORY_HATE_SPEECH","threshold":"BLOCK_NONE"}],"model":"models/x","serviceTier":"standard","store":false}"#
     ),
     (
       "gemini-3-flash-preview",
@@ -71,6 +72,13 @@ import Testing
 
   /// Bodies the fast path must pass on: other shapes, and everything the full path refuses.
   static let passed: [(String, String)] = [
+    // The real API's refusals: cachedContent with a system instruction, an unknown safety category
+    // or threshold, an unknown tier, images from a text model.
+    ("gemini-2.5-flash-lite", #"{"contents":[{"parts":[{"text":"a"}]}],"systemInstruction":{"parts":[{"text":"s"}]},"cachedContent":"cachedContents/abc"}"#),
+    ("gemini-2.5-flash-lite", #"{"contents":[{"parts":[{"text":"a"}]}],"safetySettings":[{"category":"HARM_CATEGORY_NICE","threshold":"BLOCK_NONE"}]}"#),
+    ("gemini-2.5-flash-lite", #"{"contents":[{"parts":[{"text":"a"}]}],"safetySettings":[{"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_SOME"}]}"#),
+    ("gemini-2.5-flash-lite", #"{"contents":[{"parts":[{"text":"a"}]}],"serviceTier":"turbo"}"#),
+    ("gemini-2.5-flash-lite", #"{"contents":[{"parts":[{"text":"a"}]}],"generationConfig":{"responseModalities":["IMAGE"]}}"#),
     ("gemini-2.5-flash", #"{"contents":[{"parts":[{"text":"a"}]}],"generation_config":{"max_output_tokens":5}}"#),
     ("gemini-2.5-flash", #"{"contents":[{"parts":[{"text":"a"}]}],"bogus":1}"#),
     ("gemini-2.5-flash", #"{"contents":[{"parts":[{"text":"a","bogus":1}]}]}"#),

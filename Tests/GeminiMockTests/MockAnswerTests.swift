@@ -26,7 +26,8 @@ import Testing
     #expect(u.int("candidatesTokenCount") == (text.utf8.count + 3) / 4)
     #expect(u.int("totalTokenCount") == u.int("promptTokenCount") + u.int("candidatesTokenCount") + u.int("thoughtsTokenCount") + u.int("toolUsePromptTokenCount"))
     #expect(u.int("thoughtsTokenCount") > 0)  // 2.5 Flash thinks by default
-    #expect(r.json["modelVersion"]?.stringValue == "gemini-2.5-flash")
+    // 2.5 Flash was shut down on 2026-12-01: its requests are answered by 3.5 Flash-Lite.
+    #expect(r.json["modelVersion"]?.stringValue == "gemini-3.5-flash-lite")
     #expect((r.json["responseId"]?.stringValue?.count ?? 0) > 10)
     #expect(r.json["candidates"]?.arrayValue?.first?["finishReason"]?.stringValue == "STOP")
     // Decodes with the shared wire types.
@@ -82,7 +83,7 @@ import Testing
 
   @Test func includeThoughtsGivesThoughtPartAndSignature() async throws {
     let r = try await MockTest.withMock { c in
-      try await c.generate("gemini-3-pro-preview", MockTest.prompt("hi", config: ["thinkingConfig": ["includeThoughts": true]]))
+      try await c.generate("gemini-3.1-pro-preview", MockTest.prompt("hi", config: ["thinkingConfig": ["includeThoughts": true]]))
     }
     let parts = r.json["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue ?? []
     #expect(parts.count == 2)

@@ -102,7 +102,9 @@ import Testing
       let full = try await c.stats(bodies: true)
       let hash = SHA256.hex(Array(p.serialized().utf8))
       #expect(full["bodies"]?.int(hash) == 2)
-      _ = try await c.send(.POST, "/mock/reset", key: nil)
+      #expect(try await c.send(.POST, "/mock/reset", key: nil).status == 403, "the key guards /mock/* too")
+      #expect(try await c.send(.GET, "/mock/stats", key: nil).status == 403)
+      _ = try await c.send(.POST, "/mock/reset")
       #expect(try await c.stats().int("requests") == 0)
     }
   }

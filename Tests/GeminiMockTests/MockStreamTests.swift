@@ -18,7 +18,7 @@ import Testing
     for (i, e) in events.enumerated() {
       let last = i == events.count - 1
       #expect(e["usageMetadata"] != nil)
-      #expect(e["modelVersion"]?.stringValue == "gemini-2.5-flash")
+      #expect(e["modelVersion"]?.stringValue == "gemini-3.5-flash-lite")  // routed: 2.5 Flash is shut down
       #expect(e["responseId"] == events[0]["responseId"])
       let cand = e["candidates"]?.arrayValue?.first
       #expect((cand?["finishReason"] != nil) == last)

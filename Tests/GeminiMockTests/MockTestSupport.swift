@@ -11,6 +11,8 @@ struct Reply: Sendable {
   var status: Int
   var contentType: String?
   var body: [UInt8]
+  /// `x-gemini-service-tier`.
+  var serviceTier: String? = nil
   var text: String { String(decoding: body, as: UTF8.self) }
   var json: JSONValue { (try? JSONValue.parse(Data(body))) ?? .null }
   var error: APIErrorBody? { APIErrorBody.decode(Data(body)) }
@@ -67,7 +69,9 @@ struct MockClient: Sendable {
     }
     let resp = try await HTTPClient.shared.execute(req, timeout: timeout)
     let buf = try await resp.body.collect(upTo: 64 << 20)
-    return Reply(status: Int(resp.status.code), contentType: resp.headers.first(name: "content-type"), body: Array(buf.readableBytesView))
+    return Reply(
+      status: Int(resp.status.code), contentType: resp.headers.first(name: "content-type"), body: Array(buf.readableBytesView),
+      serviceTier: resp.headers.first(name: "x-gemini-service-tier"))
   }
 
   func generate(_ model: String = "gemini-2.5-flash", _ body: JSONValue, headers: [(String, String)] = []) async throws -> Reply {
@@ -81,7 +85,7 @@ struct MockClient: Sendable {
   }
 
   func stats(bodies: Bool = false) async throws -> JSONValue {
-    try await send(.GET, "/mock/stats\(bodies ? "?bodies=1" : "")", key: nil).json
+    try await send(.GET, "/mock/stats\(bodies ? "?bodies=1" : "")").json
   }
 }
 

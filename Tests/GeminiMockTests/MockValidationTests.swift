@@ -128,10 +128,16 @@ import Testing
       let proZero = try await c.generate("gemini-2.5-pro", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingBudget": 0]]))
       #expect(proZero.status == 400)
 
-      let medPro = try await c.generate("gemini-3-pro-preview", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "MEDIUM"]]))
-      #expect(medPro.status == 400)
+      // The catalog's levels: 3.1 Pro has MEDIUM (not MINIMAL); 3.8 Flash has no MINIMAL.
+      let medPro = try await c.generate("gemini-3.1-pro-preview", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "MEDIUM"]]))
+      #expect(medPro.status == 200)
+      let minPro = try await c.generate("gemini-3.1-pro-preview", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "MINIMAL"]]))
+      #expect(minPro.status == 400)
+      #expect(minPro.error?.message == "Unable to submit request because thinking_level MINIMAL is not supported by this model.")
+      let minFlash = try await c.generate("gemini-3.8-flash", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "minimal"]]))
+      #expect(minFlash.status == 400)
 
-      let ok = try await c.generate("gemini-3-pro-preview", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "High"]]))
+      let ok = try await c.generate("gemini-3-flash-preview", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingLevel": "High"]]))
       #expect(ok.status == 200)
       let dynamic = try await c.generate("gemini-2.5-pro", MockTest.prompt("x", config: ["thinkingConfig": ["thinkingBudget": -1]]))
       #expect(dynamic.status == 200)
@@ -170,7 +176,7 @@ import Testing
       #expect(try await c.send(.GET, "/nothing/here").status == 404)
       let list = try await c.send(.GET, "/v1beta/models")
       #expect(list.status == 200)
-      #expect(list.json["models"]?.arrayValue?.contains { $0["name"]?.stringValue == "models/gemini-2.5-flash" } == true)
+      #expect(list.json["models"]?.arrayValue?.contains { $0["name"]?.stringValue == "models/gemini-3.8-flash" } == true)
     }
   }
 

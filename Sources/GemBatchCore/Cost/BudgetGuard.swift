@@ -19,7 +19,7 @@ public struct BudgetGuard: Sendable, Hashable {
   public init(limitUSD: Double) { self.limitUSD = limitUSD }
 
   /// - Parameters:
-  ///   - spentUSD: the cost of every finished request so far (this run).
+  ///   - spentUSD: the cost of every finished request so far (the store's, over all runs).
   ///   - inFlightMaxUSD: the sum of the maximum costs of requests sent and not finished.
   ///   - nextMaxUSD: the maximum cost of the next job; nil when its model is unpriced.
   public func decide(spentUSD: Double, inFlightMaxUSD: Double, nextMaxUSD: Double?) -> Decision {
@@ -31,6 +31,7 @@ public struct BudgetGuard: Sendable, Hashable {
     if inFlightMaxUSD > 0, spentUSD + next <= limitUSD + eps { return .wait }
     return .stop(
       reason: String(
-        format: "budget $%.4f reached: spent $%.4f, next job may cost up to $%.4f", limitUSD, spentUSD, next))
+        format: "budget $%.4f reached: this store spent $%.4f on these jobs (earlier runs included), $%.4f left, and the next job may cost up to $%.4f",
+        limitUSD, spentUSD, max(0, limitUSD - spentUSD), next))
   }
 }

@@ -16,13 +16,27 @@ public struct ExportOptions: Sendable, Hashable {
   public var flatten = false
   public var includeThoughts = false
   public var includeFunctionCalls = false
+  /// Web and Maps sources, search queries and grounding supports.
   public var includeGrounding = false
   public var includeRawResponse = false
+  /// CSV cells exactly as stored: no `'` before cells a spreadsheet would run as formulas.
+  public var csvRaw = false
+  /// Safety ratings, the category that blocked, citations.
+  public var includeSafety = false
+  /// Every candidate (when a job asked for more than one).
+  public var includeCandidates = false
+  /// Write each inline image (media part) here, named by job id, candidate and part; rows name the files.
+  public var mediaDirectory: String?
 
   public init(
     format: Format = .jsonl, runID: Int? = nil, flatten: Bool = false, includeThoughts: Bool = false,
-    includeFunctionCalls: Bool = false, includeGrounding: Bool = false, includeRawResponse: Bool = false
+    includeFunctionCalls: Bool = false, includeGrounding: Bool = false, includeRawResponse: Bool = false,
+    csvRaw: Bool = false, includeSafety: Bool = false, includeCandidates: Bool = false, mediaDirectory: String? = nil
   ) {
+    self.csvRaw = csvRaw
+    self.includeSafety = includeSafety
+    self.includeCandidates = includeCandidates
+    self.mediaDirectory = mediaDirectory
     self.format = format
     self.runID = runID
     self.flatten = flatten
@@ -40,4 +54,6 @@ public struct ExportSummary: Sendable, Hashable {
   public var skipped = 0
   /// The `json.<key>` columns added by `flatten`, in first-seen order.
   public var flattenedColumns: [String] = []
+  /// Files written to the media folder.
+  public var mediaFiles = 0
 }

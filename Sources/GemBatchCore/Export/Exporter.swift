@@ -16,7 +16,14 @@ public struct Exporter: Sendable {
     "id", "seq", "model", "state", "metadata", "answer", "json", "json_status", "finish_reason", "block_reason",
     "failure_class", "failure_reason", "attempts", "prompt_tokens", "cached_tokens", "candidates_tokens",
     "thoughts_tokens", "tool_use_prompt_tokens", "total_tokens", "cost_usd", "price_version", "latency_ms", "ttfb_ms",
-    "endpoint",
+    "obtained", "obtained_reason",
+    "model_version", "served_model", "service_tier", "endpoint",
+  ]
+
+  /// Columns of `results` added after v1, read as NULL from a store that has none of them.
+  static let laterColumns = [
+    "served_model", "service_tier", "media", "maps_sources", "safety_ratings", "block_category", "citations",
+    "grounding_supports", "candidates",
   ]
 
   public func export(_ db: Database, to out: BufferedOutput) throws -> ExportSummary {
@@ -31,7 +38,10 @@ public struct Exporter: Sendable {
     if options.flatten && options.format != .batch {
       summary.flattenedColumns = try flattenKeys(db, where: where_, run: run)
     }
-    let needRaw = options.includeRawResponse || options.format == .batch
+    let needRaw = options.includeRawResponse || options.format == .batch || options.mediaDirectory != nil
+    var media = try options.mediaDirectory.map { try MediaWriter(directory: $0) }
+    let columns = try ResultColumns(db)
+    let later = Self.laterColumns.map { columns.select($0) }.joined(separator: ", ")
     // The endpoint that gave each result (its run's); stores before v3-trust have no kind column.
     let hasKind = try db.columns(in: "runs").contains { $0.name == "endpoint_kind" }
     let sql = """
@@ -39,6 +49,8 @@ public struct Exporter: Sendable {
         r.answer_text, r.json_output, r.json_status, r.finish_reason, r.block_reason, r.prompt_tokens, r.cached_tokens,
         r.candidates_tokens, r.thoughts_tokens, r.tool_use_prompt_tokens, r.total_tokens, r.cost_usd, r.price_version,
         r.latency_ms, r.ttfb_ms, r.thought_text, r.function_calls, r.grounding_sources, r.web_search_queries,
+        \(try Store.obtainedSQL(db)) AS obtained, \(try Store.obtainedReasonSQL(db)) AS obtained_reason,
+        r.model_version, \(later),
         \(needRaw ? "a.raw_response" : "NULL") AS raw_response,
         \(options.format == .batch ? lastAttemptColumns : "NULL AS last_status, NULL AS last_api_status, NULL AS last_message"),
         \(hasKind ? "ru.endpoint_kind" : "NULL") AS endpoint_kind, ru.endpoint AS endpoint_url
@@ -50,16 +62,20 @@ public struct Exporter: Sendable {
       """
     if options.format == .csv {
       let header = csvColumns(flattened: summary.flattenedColumns)
-      try out.write(CSV.record(header))
+      try out.write(CSV.record(header, neutralize: !options.csvRaw))
     }
     let cursor = try Row.fetchCursor(db, sql: sql, arguments: [run])
     while let row = try cursor.next() {
+      var files: [String]?
+      if media != nil {
+        files = try media!.write(jobId: row["id"], manifest: row["media"], raw: row["raw_response"])
+      }
       switch options.format {
       case .jsonl:
-        try out.write(jsonObject(row, flattened: summary.flattenedColumns).serialized() + "\n")
+        try out.write(jsonObject(row, flattened: summary.flattenedColumns, mediaFiles: files).serialized() + "\n")
         summary.rows += 1
       case .csv:
-        try out.write(CSV.record(csvFields(row, flattened: summary.flattenedColumns)))
+        try out.write(CSV.record(csvFields(row, flattened: summary.flattenedColumns, mediaFiles: files), neutralize: !options.csvRaw))
         summary.rows += 1
       case .batch:
         if let line = batchLine(row) {
@@ -71,6 +87,7 @@ public struct Exporter: Sendable {
       }
     }
     try out.flush()
+    summary.mediaFiles = media?.filesWritten ?? 0
     return summary
   }
 
@@ -98,7 +115,10 @@ public struct Exporter: Sendable {
     var c = Self.baseColumns
     if options.includeThoughts { c.append("thoughts") }
     if options.includeFunctionCalls { c.append("function_calls") }
-    if options.includeGrounding { c += ["grounding_sources", "web_search_queries"] }
+    if options.includeGrounding { c += ["grounding_sources", "web_search_queries", "maps_sources", "grounding_supports"] }
+    if options.includeSafety { c += ["safety_ratings", "block_category", "citations"] }
+    if options.includeCandidates { c.append("candidates") }
+    if options.mediaDirectory != nil { c.append("media") }
     if options.includeRawResponse { c.append("raw_response") }
     return c + flattened.map { "json." + $0 }
   }
@@ -116,7 +136,7 @@ public struct Exporter: Sendable {
     return .string(String(decoding: data, as: UTF8.self))
   }
 
-  func jsonObject(_ row: Row, flattened: [String]) -> JSONValue {
+  func jsonObject(_ row: Row, flattened: [String], mediaFiles: [String]? = nil) -> JSONValue {
     var o = JSONObject()
     o["id"] = .string(row["id"])
     o["seq"] = Self.number(row, "seq")
@@ -127,6 +147,9 @@ public struct Exporter: Sendable {
     let parsed = Self.json(row["json_output"])
     o["json"] = parsed ?? .null
     o["json_status"] = (row["json_status"] as String?).map(JSONValue.string) ?? .null
+    // How the answer was obtained: valid, repaired_local, repaired_reask, grown or invalid.
+    o["obtained"] = (row["obtained"] as String?).map(JSONValue.string) ?? .null
+    o["obtained_reason"] = (row["obtained_reason"] as String?).map(JSONValue.string) ?? .null
     o["finish_reason"] = (row["finish_reason"] as String?).map(JSONValue.string) ?? .null
     o["block_reason"] = (row["block_reason"] as String?).map(JSONValue.string) ?? .null
     o["failure_class"] = (row["failure_class"] as String?).map(JSONValue.string) ?? .null
@@ -142,6 +165,7 @@ public struct Exporter: Sendable {
     o["price_version"] = (row["price_version"] as String?).map(JSONValue.string) ?? .null
     o["latency_ms"] = (row["latency_ms"] as Double?).map(JSONValue.number) ?? .null
     o["ttfb_ms"] = (row["ttfb_ms"] as Double?).map(JSONValue.number) ?? .null
+    for k in ["model_version", "served_model", "service_tier"] { o[k] = (row[k] as String?).map(JSONValue.string) ?? .null }
     o["endpoint"] =
       Self.endpoint(row).map { .object(JSONObject([("kind", .string($0.kind.rawValue)), ("url", .string($0.baseURL))])) }
       ?? .null
@@ -150,7 +174,16 @@ public struct Exporter: Sendable {
     if options.includeGrounding {
       o["grounding_sources"] = Self.json(row["grounding_sources"]) ?? .null
       o["web_search_queries"] = Self.json(row["web_search_queries"]) ?? .null
+      o["maps_sources"] = Self.json(row["maps_sources"]) ?? .null
+      o["grounding_supports"] = Self.json(row["grounding_supports"]) ?? .null
     }
+    if options.includeSafety {
+      o["safety_ratings"] = Self.json(row["safety_ratings"]) ?? .null
+      o["block_category"] = (row["block_category"] as String?).map(JSONValue.string) ?? .null
+      o["citations"] = Self.json(row["citations"]) ?? .null
+    }
+    if options.includeCandidates { o["candidates"] = Self.json(row["candidates"]) ?? .null }
+    if options.mediaDirectory != nil { o["media"] = .array((mediaFiles ?? []).map(JSONValue.string)) }
     if options.includeRawResponse { o["raw_response"] = rawJSON(row) }
     if !flattened.isEmpty, let p = parsed?.objectValue {
       for k in flattened { o["json." + k] = p[k] ?? .null }
@@ -158,7 +191,7 @@ public struct Exporter: Sendable {
     return .object(o)
   }
 
-  func csvFields(_ row: Row, flattened: [String]) -> [String] {
+  func csvFields(_ row: Row, flattened: [String], mediaFiles: [String]? = nil) -> [String] {
     func s(_ c: String) -> String { (row[c] as String?) ?? "" }
     func i(_ c: String) -> String { (row[c] as Int64?).map { String($0) } ?? "" }
     func d(_ c: String) -> String { (row[c] as Double?).map { "\($0)" } ?? "" }
@@ -166,12 +199,17 @@ public struct Exporter: Sendable {
       s("id"), i("seq"), s("model"), s("state"), s("metadata_json"), s("answer_text"), s("json_output"), s("json_status"),
       s("finish_reason"), s("block_reason"), s("failure_class"), s("failure_reason"), i("attempt_count"),
       i("prompt_tokens"), i("cached_tokens"), i("candidates_tokens"), i("thoughts_tokens"), i("tool_use_prompt_tokens"),
-      i("total_tokens"), d("cost_usd"), s("price_version"), d("latency_ms"), d("ttfb_ms"),
+      i("total_tokens"), d("cost_usd"), s("price_version"), d("latency_ms"), d("ttfb_ms"), s("obtained"),
+      s("obtained_reason"), s("model_version"),
+      s("served_model"), s("service_tier"),
       Self.endpoint(row).map { "\($0.kind.rawValue) \($0.baseURL)" } ?? "",
     ]
     if options.includeThoughts { f.append(s("thought_text")) }
     if options.includeFunctionCalls { f.append(s("function_calls")) }
-    if options.includeGrounding { f += [s("grounding_sources"), s("web_search_queries")] }
+    if options.includeGrounding { f += [s("grounding_sources"), s("web_search_queries"), s("maps_sources"), s("grounding_supports")] }
+    if options.includeSafety { f += [s("safety_ratings"), s("block_category"), s("citations")] }
+    if options.includeCandidates { f.append(s("candidates")) }
+    if options.mediaDirectory != nil { f.append((mediaFiles ?? []).joined(separator: " ")) }
     if options.includeRawResponse {
       let raw = rawJSON(row)
       f.append(raw.isNull ? "" : (raw.stringValue ?? raw.serialized()))

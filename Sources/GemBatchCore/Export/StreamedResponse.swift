@@ -30,7 +30,7 @@ public enum StreamedResponse {
       if let g = cand["groundingMetadata"], (g.objectValue?.count ?? 0) > 0 { grounding = g }
       if let f = cand["finishReason"] { finish = f }
       for p in cand["content"]?["parts"]?.arrayValue ?? [] {
-        guard var po = p.objectValue else { continue }
+        guard let po = p.objectValue else { continue }
         if let t = po["text"]?.stringValue, var last = parts.last?.objectValue, let lt = last["text"]?.stringValue,
           (last["thought"]?.boolValue ?? false) == (po["thought"]?.boolValue ?? false), po["functionCall"] == nil
         {

@@ -22,11 +22,18 @@ public struct Job: Sendable, Hashable {
   public var outputSchema: OutputSchema?
   /// Whether a Google Search tool is attached (priced per grounded prompt).
   public var usesSearch: Bool
+  /// `generationConfig.maxOutputTokens`, when set.
+  public var maxOutputTokens: Int?
+  /// Local files sent inline with the request, and their size in bytes (before base64).
+  public var localFiles = 0
+  public var localFileBytes = 0
 
   public init(
     id: String, model: String, seq: Int, sourceFile: String, sourceLine: Int, body: Data, metadata: JSONValue? = nil,
-    estimatedInputTokens: Int, isJSONMode: Bool = false, outputSchema: OutputSchema? = nil, usesSearch: Bool = false
+    estimatedInputTokens: Int, isJSONMode: Bool = false, outputSchema: OutputSchema? = nil, usesSearch: Bool = false,
+    maxOutputTokens: Int? = nil
   ) {
+    self.maxOutputTokens = maxOutputTokens
     self.id = id
     self.model = model
     self.seq = seq

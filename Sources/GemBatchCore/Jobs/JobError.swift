@@ -16,6 +16,13 @@ public struct JobError: Error, Sendable, CustomStringConvertible, Hashable, Coda
     case missingModel
     case missingId
     case fileTooLarge
+    /// The request breaks the API's schema (`RequestValidator`): a wrong type, range or enum value.
+    case invalidRequest
+    /// A warning, refused because of `--strict`.
+    case strictWarning
+    /// A `files` or schema path outside the allowed folders, under /proc, /dev or /sys, or not a
+    /// regular file (FIFO, socket, device): never read, never sent.
+    case fileRefused
   }
 
   public var file: String

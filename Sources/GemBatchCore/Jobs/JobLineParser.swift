@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// Turns one job line (a parsed JSON object) into a `Job`: checks every field, resolves files and
 /// schema paths relative to the job file, applies the run defaults and builds the canonical body.
@@ -18,6 +19,9 @@ struct JobLineParser {
   private(set) var references: [String: Set<String>] = [:]
   private var lastJobFile = ""
   private var lastDir = ""
+  /// Counted while one line is built.
+  private var localFiles = 0
+  private var localFileBytes = 0
 
   struct Failure: Error, Sendable {
     let code: JobError.Code
@@ -28,7 +32,34 @@ struct JobLineParser {
     }
   }
 
-  init(defaults: RunDefaults) { self.defaults = defaults }
+  /// Model names known to the catalog, for the unknown-model warning's "did you mean".
+  let knownModels: [String]
+  /// The unknown-model warning per model name seen (most files name few models).
+  private var modelWarnings: [String: RequestWarning?] = [:]
+  /// Which local paths may be read (the job file's folder, `--files-root`, never /proc…).
+  let gate: LocalFileGate
+  /// The day the catalog is read on (shutdowns), fixed for the reader's life.
+  let checkDate: CalendarDay
+  /// Catalog entries by model name as written, resolved once.
+  private var entries: [String: ModelEntry?] = [:]
+  /// What a line's catalog warnings depend on: once one line has been warned about, lines alike
+  /// are not (the reader reports each warning once per model anyway), so a million lines on a
+  /// shut-down model build its warning once.
+  private struct WarningKey: Hashable {
+    var model: String
+    var images: Bool
+    var uses: Set<Feature>
+    var tooLong: Bool
+    var thinking: Bool
+  }
+  private var warned: Set<WarningKey> = []
+
+  init(defaults: RunDefaults, knownModels: [String]? = nil) {
+    self.defaults = defaults
+    self.knownModels = knownModels ?? defaults.catalog.knownNames
+    self.gate = LocalFileGate(roots: defaults.filesRoots)
+    checkDate = defaults.checkDate ?? .today
+  }
 
   static let topLevelFields: Set<String> = [
     "id", "key", "model", "prompt", "contents", "request", "systemInstruction", "files", "generationConfig",
@@ -80,6 +111,14 @@ struct JobLineParser {
     var outputSchema: OutputSchema?
     var usesSearch: Bool
     var metadata: JSONValue?
+    var maxOutputTokens: Int?
+    /// Sendable, but probably not what was meant (`RequestWarnings`).
+    var warnings: [RequestWarning] = []
+    /// Local files sent inline, and their size in bytes (before base64).
+    var localFiles = 0
+    var localFileBytes = 0
+    /// The catalog's warnings for this request (reported once per model by the reader).
+    var catalogFindings: [CatalogFinding] = []
   }
 
   /// Builds the request for a normalized job object. `jobFile` anchors relative paths.
@@ -91,6 +130,8 @@ struct JobLineParser {
     let dir = lastDir
     var fields = JSONObject()  // request fields before canonical ordering
     var requestModel: String?
+    localFiles = 0
+    localFileBytes = 0
 
     let sources = ["prompt", "contents", "request"].filter { o[$0] != nil }
     if sources.isEmpty { throw Failure(.missingPrompt, "no prompt: give prompt, contents or request") }
@@ -169,7 +210,13 @@ struct JobLineParser {
       throw Failure(.badField, "safetySettings must be an array of {category, threshold}")
     }
     if let c = fields["cachedContent"], c.stringValue == nil { throw Failure(.badField, "cachedContent must be a string") }
-    if let c = fields["serviceTier"], c.stringValue == nil { throw Failure(.badField, "serviceTier must be a string") }
+    if let c = fields["serviceTier"] {
+      guard let t = c.stringValue else { throw Failure(.badField, "serviceTier must be a string") }
+      guard let tier = ServiceTier(wire: t) else {
+        throw Failure(.badField, "serviceTier must be flex, standard or priority, not \(t)")
+      }
+      fields["serviceTier"] = .string(tier.rawValue)
+    }
     if let s = fields["systemInstruction"], s.objectValue?["parts"]?.arrayValue == nil {
       throw Failure(.badField, "systemInstruction must be text or a Content with parts")
     }
@@ -222,6 +269,7 @@ struct JobLineParser {
       }
     }
     if let m = gc["responseMimeType"], m.stringValue == nil { throw Failure(.badField, "responseMimeType must be a string") }
+    var thinking: ThinkingConfig?
     if let t = gc["thinkingConfig"] {
       guard case .object(let tc) = t else { throw Failure(.badField, "thinkingConfig must be an object") }
       var cfg = ThinkingConfig()
@@ -236,15 +284,23 @@ struct JobLineParser {
       if let i = tc["includeThoughts"], i.boolValue == nil {
         throw Failure(.thinkingConfig, "includeThoughts must be true or false")
       }
-      let errors = ThinkingRules.check(model: model, config: cfg).filter { $0.severity == .error }
-      if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
+      thinking = cfg
+    }
+    var modalities: [String] = []
+    if let m = gc["responseModalities"] {
+      guard let list = m.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+        throw Failure(.badField, "responseModalities must be an array of TEXT, IMAGE or AUDIO")
+      }
+      modalities = list.compactMap { $0.stringValue?.uppercased() }
     }
     if !gc.isEmpty { fields["generationConfig"] = .object(gc) } else { fields["generationConfig"] = nil }
 
-    // Canonical body.
+    // Canonical body, checked whole against the API's schema.
     var body = JSONObject()
     for k in Self.canonicalOrder { if let v = fields[k] { body[k] = v } }
     let bodyJSON = JSONValue.object(body)
+    let problems = RequestValidator.validate(bodyJSON)
+    if !problems.isEmpty { throw Failure(.invalidRequest, problems.map(\.description).joined(separator: "; ")) }
     let data = bodyJSON.serializedData()
     if data.count > defaults.maxInlineBytes {
       let mb = String(format: "%.1f", Double(data.count) / 1_048_576)
@@ -254,14 +310,88 @@ struct JobLineParser {
       }
       throw Failure(.badField, "the request is \(mb) MB, over the \(limit) MB request limit")
     }
-    let usesSearch = (fields["tools"]?.arrayValue ?? []).contains {
-      $0["googleSearch"] != nil || $0["google_search"] != nil || $0["googleSearchRetrieval"] != nil
-        || $0["google_search_retrieval"] != nil
+    let tools = fields["tools"]?.arrayValue ?? []
+    func tool(_ names: String...) -> Bool { tools.contains { t in names.contains { t[$0] != nil } } }
+    let usesSearch = tool("googleSearch", "google_search", "googleSearchRetrieval", "google_search_retrieval")
+    let estimate = TokenEstimator.estimate(bodyJSON: bodyJSON)
+
+    // The catalog's rules: thinking errors stop the job; the rest are warnings.
+    var uses = Set<Feature>()
+    if usesSearch { uses.insert(.search) }
+    if tool("googleMaps", "google_maps") { uses.insert(.maps) }
+    if tool("codeExecution", "code_execution") { uses.insert(.codeExecution) }
+    if tool("urlContext", "url_context") { uses.insert(.urlContext) }
+    if tool("functionDeclarations", "function_declarations") { uses.insert(.functionCalling) }
+    if outputSchema != nil { uses.insert(.structuredOutput) }
+    if fields["cachedContent"] != nil { uses.insert(.caching) }
+    switch fields["serviceTier"]?.stringValue {
+    case "flex"?: uses.insert(.flex)
+    case "priority"?: uses.insert(.priority)
+    default: break
+    }
+    let facts = RequestFacts(thinking: thinking, responseModalities: modalities, estimatedInputTokens: estimate, uses: uses)
+    let entry: ModelEntry?
+    if let hit = entries[model] {
+      entry = hit
+    } else {
+      entry = defaults.catalog.entry(model)
+      if entries.count < 1024 { entries[model] = entry }
+    }
+    let key = WarningKey(
+      model: model, images: facts.wantsImages, uses: uses,
+      tooLong: entry?.limits?.inputTokens.map { estimate > $0 } ?? false, thinking: thinking != nil)
+    var findings: [CatalogFinding]
+    if warned.contains(key) {
+      findings = defaults.catalog.checkThinking(model: model, entry: entry, config: thinking).filter { $0.severity == .error }
+    } else {
+      findings = defaults.catalog.preflight(model: model, entry: entry, facts: facts, date: checkDate)
+    }
+    let errors = findings.filter { $0.severity == .error }
+    if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
+    if warned.count < 4096 { warned.insert(key) }
+    var warnings = RequestWarnings.check(
+      bodyJSON, model: model, defaultThinking: Self.defaultThinking(model, entry?.thinking))
+    // Stray spaces resolve in the catalog but not at the API, so they are warned about too.
+    if entry == nil || model.trimmingCharacters(in: .whitespaces) != model, let w = modelWarning(model) {
+      // One warning for a name the catalog lacks: the request check's, which says "did you mean".
+      findings.removeAll { $0.kind == .unknownModel }
+      warnings.insert(w, at: 0)
     }
     return Built(
-      model: model, body: data, estimatedInputTokens: TokenEstimator.estimate(bodyJSON: bodyJSON),
+      model: model, body: data, estimatedInputTokens: estimate,
       isJSONMode: gc["responseMimeType"]?.stringValue?.lowercased() == "application/json",
-      outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"])
+      outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"],
+      maxOutputTokens: gc["maxOutputTokens"]?.intValue, warnings: warnings,
+      localFiles: localFiles, localFileBytes: localFileBytes, catalogFindings: findings)
+  }
+
+  private mutating func modelWarning(_ model: String) -> RequestWarning? {
+    if let cached = modelWarnings[model] { return cached }
+    let w = RequestWarnings.modelName(model, known: knownModels).map {
+      RequestWarning(
+        kind: $0.kind, path: $0.path,
+        message: $0.message + " (it still runs, unpriced; a --models FILE can add it)")
+    }
+    if modelWarnings.count < 1000 { modelWarnings[model] = w }
+    return w
+  }
+
+  /// How a model thinks when a request says nothing, in words, for the maxOutputTokens warning.
+  static func defaultThinking(_ model: String, _ rule: ThinkingRule?) -> String? {
+    guard let rule else { return nil }
+    switch rule.control {
+    case .none:
+      return nil
+    case .level:
+      guard let d = rule.defaultValue?.uppercased() else { return "\(model)'s default thinking" }
+      return d == "MINIMAL" ? nil : "\(model)'s default thinking level (\(d))"
+    case .budget:
+      switch rule.defaultValue {
+      case "off"?, "0"?: return nil
+      case nil, "dynamic"?: return "\(model)'s default dynamic thinking"
+      case let n?: return "\(model)'s default thinking budget (\(n))"
+      }
+    }
   }
 
   static func textContent(_ s: String) -> JSONValue { ["parts": [["text": .string(s)]]] }
@@ -291,7 +421,17 @@ struct JobLineParser {
     if let cached = schemaCache[path] { return try cached.get() }
     schemaReads += 1
     let result: Result<JSONValue, Failure>
-    if let data = FileManager.default.contents(atPath: path) {
+    var data: Data?
+    switch gate.check(path, jobFolder: dir, what: "\(name) file \(p)") {
+    case .refused(let why):
+      result = .failure(Failure(.fileRefused, why))
+      schemaCache[path] = result
+      return try result.get()
+    case .missing: data = nil
+    case .allowed(let real):
+      if case .data(let d) = LocalFileGate.readRegular(real, limit: defaults.maxLineBytes) { data = d }
+    }
+    if let data {
       if String(validating: data, as: UTF8.self) == nil {
         result = .failure(Failure(.unreadableSchema, "\(name) file \(p) is not UTF-8"))
       } else if let value = try? JSONValue.parse(data) {
@@ -341,6 +481,10 @@ struct JobLineParser {
       let p = path!
       let full = Self.resolve(p, dir: dir)
       references[lastJobFile, default: []].insert(full)
+      if let part = try uploadPart(full, shown: p, index: i, mime: mime) {
+        parts.append(part)
+        continue
+      }
       let (detected, b64) = try inlineFile(full, shown: p, index: i)
       guard let type = mime ?? detected else {
         throw Failure(.badField, "cannot tell the type of files[\(i)] \(p); add mimeType")
@@ -354,24 +498,64 @@ struct JobLineParser {
     return parts
   }
 
-  private mutating func inlineFile(_ full: String, shown: String, index i: Int) throws(Failure) -> (String?, String) {
-    if let hit = fileCache[full] { return hit }
+  /// A local file too large to go inline becomes a `fileData` part naming it by content
+  /// (`FileUploader` uploads it through the Files API before the request is sent); nil for a
+  /// file that fits inline.
+  private func uploadPart(_ full: String, shown: String, index i: Int, mime: String?) throws(Failure) -> JSONValue? {
     guard let attrs = try? FileManager.default.attributesOfItem(atPath: full),
       (attrs[.type] as? FileAttributeType) != .typeDirectory
-    else { throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)") }
+    else { return nil }
     let size = (attrs[.size] as? NSNumber)?.intValue ?? 0
-    let encoded = (size + 2) / 3 * 4
-    if encoded > defaults.maxInlineBytes {
+    guard (size + 2) / 3 * 4 > defaults.maxInlineBytes else { return nil }
+    if size > 2_000_000_000 {
+      throw Failure(.fileTooLarge, "files[\(i)] \(shown) is \(size / 1_048_576) MB, over the Files API's 2 GB")
+    }
+    guard let h = FileHandle(forReadingAtPath: full) else { throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)") }
+    defer { try? h.close() }
+    var sha = SHA256()
+    var head = Data()
+    while let chunk = try? h.read(upToCount: 8 << 20), !chunk.isEmpty {
+      if head.isEmpty { head = chunk.prefix(16) }
+      sha.update(chunk)
+    }
+    guard let type = mime ?? MimeSniffer.detect(path: full, head: head) else {
+      throw Failure(.badField, "cannot tell the type of files[\(i)] \(shown); add mimeType")
+    }
+    let hex = sha.finalize().map { String(format: "%02x", $0) }.joined()
+    return ["fileData": ["mimeType": .string(type), "fileUri": .string(FileUploader.placeholder(sha256: hex, path: full))]]
+  }
+
+  private mutating func inlineFile(_ full: String, shown: String, index i: Int) throws(Failure) -> (String?, String) {
+    let real: String
+    switch gate.check(full, jobFolder: lastDir, what: "files[\(i)] \(shown)") {
+    case .refused(let why): throw Failure(.fileRefused, why)
+    case .missing: throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)")
+    case .allowed(let r): real = r
+    }
+    if let hit = fileCache[real] {
+      countLocalFile(bytes: hit.base64.utf8.count / 4 * 3 - hit.base64.utf8.reversed().prefix(2).filter { $0 == 0x3D }.count)
+      return hit
+    }
+    // The base64 form must fit the inline limit: (size + 2) / 3 * 4 ≤ limit.
+    let limit = defaults.maxInlineBytes / 4 * 3
+    let data: Data
+    switch LocalFileGate.readRegular(real, limit: limit) {
+    case .data(let d): data = d
+    case .tooLarge(let size):
       throw Failure(.fileTooLarge, "files[\(i)] \(shown) is \(size / 1_048_576) MB, over the \(defaults.maxInlineBytes / 1_048_576) MB inline limit (base64)")
+    case .failed: throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)")
     }
-    guard let data = FileManager.default.contents(atPath: full) else {
-      throw Failure(.unreadableFile, "cannot read files[\(i)] \(shown)")
-    }
+    countLocalFile(bytes: data.count)
     let value = (MimeSniffer.detect(path: full, head: data.prefix(16)), data.base64EncodedString())
     if fileCacheBytes + value.1.utf8.count <= Self.fileCacheLimit {
-      fileCache[full] = value
+      fileCache[real] = value
       fileCacheBytes += value.1.utf8.count
     }
     return value
+  }
+
+  private mutating func countLocalFile(bytes: Int) {
+    localFiles += 1
+    localFileBytes += bytes
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// Reads JSONL job files one line at a time (chunked reads; memory does not grow with the file),
 /// checks each line and yields a `Job` or a `JobError` naming FILE:LINE and the id.
@@ -18,16 +19,21 @@ public struct JobReader {
   /// Jobs yielded so far (the next job's `seq`).
   public private(set) var jobCount = 0
   public private(set) var errorCount = 0
+  /// Warnings so far (lines that are sent anyway; with `defaults.strict` they are errors).
+  public private(set) var warnings = JobWarnings()
   /// The file being read, and its last line read.
   public private(set) var currentFile: String?
   public private(set) var currentLine = 0
 
   /// - Parameter idSpillThreshold: how many ids are kept in memory before the duplicate check
   ///   moves them to a temporary SQLite file (`IdRegistry`), so memory stays flat.
-  public init(files: [String], defaults: RunDefaults, idSpillThreshold: Int = 100_000) {
+  /// - Parameter knownModels: model names the catalog knows (an unknown one is a warning).
+  public init(
+    files: [String], defaults: RunDefaults, idSpillThreshold: Int = 100_000, knownModels: [String]? = nil
+  ) {
     self.files = files
     self.defaults = defaults
-    self.parser = JobLineParser(defaults: defaults)
+    self.parser = JobLineParser(defaults: defaults, knownModels: knownModels)
     self.ids = IdRegistry(spillThreshold: idSpillThreshold)
   }
 
@@ -138,10 +144,22 @@ public struct JobReader {
       }
       let o = try JobLineParser.normalizeTopLevel(raw)
       let built = try parser.build(o, jobFile: file)
-      let job = Job(
+      let catalogWarnings = built.catalogFindings.filter { $0.severity == .warning }
+      if defaults.strict, !built.warnings.isEmpty || !catalogWarnings.isEmpty {
+        let all = built.warnings.map(\.description) + catalogWarnings.map(\.message)
+        let more = all.count > 1 ? " (and \(all.count - 1) more)" : ""
+        throw JobLineParser.Failure(.strictWarning, "\(all[0]) (a warning; refused with --strict)\(more)")
+      }
+      for w in built.warnings { warnings.add(JobWarning(file: file, line: line, jobId: id, warning: w)) }
+      for w in catalogWarnings {
+        if let n = w.notice(model: built.model) { defaults.catalog.notices.record(n) }
+      }
+      var job = Job(
         id: id!, model: built.model, seq: jobCount, sourceFile: file, sourceLine: line, body: built.body,
         metadata: built.metadata, estimatedInputTokens: built.estimatedInputTokens, isJSONMode: built.isJSONMode,
-        outputSchema: built.outputSchema, usesSearch: built.usesSearch)
+        outputSchema: built.outputSchema, usesSearch: built.usesSearch, maxOutputTokens: built.maxOutputTokens)
+      job.localFiles = built.localFiles
+      job.localFileBytes = built.localFileBytes
       jobCount += 1
       return .job(job)
     } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// Run-wide settings that apply to every job unless the job sets its own.
 /// From flags or a config file (`RunConfigFile`); flags win.
@@ -15,6 +16,16 @@ public struct RunDefaults: Sendable, Hashable {
   public var maxLineBytes: Int
   /// The inline limit per request (files are sent base64 inside the body).
   public var maxInlineBytes: Int
+  /// `--strict`: a line with a warning is an error (nothing is sent).
+  public var strict: Bool = false
+  /// Folders besides each job file's own from which `files` and schema paths may be read
+  /// (`--files-root`). Paths are resolved (symlinks followed) before they are compared.
+  public var filesRoots: [String]
+  /// The model facts every line is checked against (thinking rules, status, limits, features);
+  /// its notices collect the warnings, one per model.
+  public var catalog: ModelCatalog
+  /// The day the catalog is read on; nil: today by the system clock.
+  public var checkDate: CalendarDay?
 
   public static let defaultMaxLineBytes = 32 * 1024 * 1024
   public static let defaultMaxInlineBytes = 20 * 1024 * 1024
@@ -22,8 +33,12 @@ public struct RunDefaults: Sendable, Hashable {
   public init(
     model: String? = nil, generationConfig: JSONValue? = nil, systemInstruction: JSONValue? = nil,
     idFromLine: Bool = false, maxLineBytes: Int = RunDefaults.defaultMaxLineBytes,
-    maxInlineBytes: Int = RunDefaults.defaultMaxInlineBytes
+    maxInlineBytes: Int = RunDefaults.defaultMaxInlineBytes, filesRoots: [String] = [],
+    catalog: ModelCatalog = .bundledOrEmpty, checkDate: CalendarDay? = nil
   ) {
+    self.filesRoots = filesRoots
+    self.catalog = catalog
+    self.checkDate = checkDate
     self.model = model
     self.generationConfig = generationConfig
     self.systemInstruction = systemInstruction
@@ -48,6 +63,13 @@ public struct RunDefaults: Sendable, Hashable {
       "maxLineBytes": .number(Double(maxLineBytes)),
       "maxInlineBytes": .number(Double(maxInlineBytes)),
     ]
+    // `strict` and the roots only when set, so stores read without them keep their fingerprints
+    // (the roots only change which lines are valid).
+    if strict || !filesRoots.isEmpty, case .object(var o) = v {
+      if strict { o["strict"] = true }
+      if !filesRoots.isEmpty { o["filesRoots"] = .array(filesRoots.map { .string($0) }) }
+      return SHA256.hex(JSONValue.object(o).serialized(sortedKeys: true).utf8)
+    }
     return SHA256.hex(v.serialized(sortedKeys: true).utf8)
   }
 }
@@ -72,17 +94,23 @@ public struct RunConfigFile: Sendable, Hashable {
   public var limits: [String: Limit]
   public var concurrency: Int?
   public var maxAttempts: Int?
+  /// Model catalog override files (`models`: a path or a list of paths, relative to the config file).
+  public var models: [String]
 
-  public init(defaults: RunDefaults = RunDefaults(), limits: [String: Limit] = [:], concurrency: Int? = nil, maxAttempts: Int? = nil) {
+  public init(
+    defaults: RunDefaults = RunDefaults(), limits: [String: Limit] = [:], concurrency: Int? = nil, maxAttempts: Int? = nil,
+    models: [String] = []
+  ) {
     self.defaults = defaults
     self.limits = limits
     self.concurrency = concurrency
     self.maxAttempts = maxAttempts
+    self.models = models
   }
 
   static let keys: Set<String> = [
     "model", "generationConfig", "systemInstruction", "limits", "concurrency", "maxAttempts",
-    "generation_config", "system_instruction", "max_attempts", "idFromLine", "maxLineBytes",
+    "generation_config", "system_instruction", "max_attempts", "idFromLine", "maxLineBytes", "models",
   ]
 
   /// Reads and checks a config file; errors are `JobError`s naming the file (line 0).
@@ -98,7 +126,7 @@ public struct RunConfigFile: Sendable, Hashable {
     var o = JSONObject()
     for (k, v) in raw { o[JobKeys.camelCase(k)] = v }
     for k in raw.keys where !keys.contains(k) {
-      throw fail(.unknownField, "unknown field \"\(k)\" (known: model, generationConfig, systemInstruction, limits, concurrency, maxAttempts)")
+      throw fail(.unknownField, "unknown field \"\(k)\" (known: model, generationConfig, systemInstruction, limits, concurrency, maxAttempts, models)")
     }
     var c = RunConfigFile()
     if let m = o["model"] {
@@ -130,6 +158,14 @@ public struct RunConfigFile: Sendable, Hashable {
     if let n = o["maxAttempts"] {
       guard let v = n.intValue, v > 0 else { throw fail(.badField, "maxAttempts must be a positive integer") }
       c.maxAttempts = v
+    }
+    if let m = o["models"] {
+      let dir = (path as NSString).deletingLastPathComponent
+      let list: [JSONValue] = m.arrayValue ?? [m]
+      for v in list {
+        guard let p = v.stringValue, !p.isEmpty else { throw fail(.badField, "models must be a path or a list of paths") }
+        c.models.append(p.hasPrefix("/") || dir.isEmpty ? p : dir + "/" + p)
+      }
     }
     if let l = o["limits"] {
       guard case .object(let models) = l else { throw fail(.badField, "limits must be an object keyed by model") }

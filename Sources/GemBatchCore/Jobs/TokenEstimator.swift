@@ -18,6 +18,11 @@ public enum TokenEstimator {
     return (chars + charsPerToken - 1) / charsPerToken + media * tokensPerMedia
   }
 
+  /// The estimate for one text alone.
+  public static func estimate(text: String) -> Int {
+    (text.unicodeScalars.count + charsPerToken - 1) / charsPerToken
+  }
+
   private static func walk(_ v: JSONValue, chars: inout Int, media: inout Int) {
     switch v {
     case .string(let s): chars += s.unicodeScalars.count

@@ -40,6 +40,12 @@ enum HTMLReportRenderer {
     card(t.ttfbMs.map { Fmt.ms($0.p50) } ?? "—", "time to first token p50")
     card("\(Fmt.int(t.retries)) / \(Fmt.int(t.http429))", "retries / 429s")
     if t.lostAttempts > 0 { card(Fmt.int(t.lostAttempts), "lost attempts (may be billed)", warn: true) }
+    if let o = d.obtained, o.values.contains(where: { $0 > 0 }) {
+      let repaired = (o["repaired_local"] ?? 0) + (o["repaired_reask"] ?? 0) + (o["grown"] ?? 0)
+      card("\(Fmt.int(o["valid"] ?? 0)) / \(Fmt.int(repaired)) / \(Fmt.int(o["invalid"] ?? 0))", "answers valid / repaired / invalid",
+        warn: (o["invalid"] ?? 0) > 0)
+    }
+    if let n = d.repairAttempts, n > 0 { card("\(Fmt.int(n)), \(Fmt.usd(d.repairCostUSD ?? 0))", "repair attempts, cost") }
     h += "</div>\n"
 
     let byCost = d.models.filter { $0.pricedJobs > 0 }.sorted { $0.costUSD > $1.costUSD }

@@ -1,4 +1,5 @@
 import Foundation
+import GeminiCatalog
 
 extension PlanEstimator {
   /// The outcome of planning job files: the plan, and the lines that are not valid jobs.
@@ -11,9 +12,9 @@ extension PlanEstimator {
 
   /// Streams `files` through the `JobReader` (one job at a time) into a plan.
   public static func plan(
-    files: [String], defaults: RunDefaults, prices: PriceTable, settings: PlanSettings, keptErrors: Int = 20
+    files: [String], defaults: RunDefaults, catalog: ModelCatalog, settings: PlanSettings, keptErrors: Int = 20
   ) -> FilesResult {
-    var estimator = PlanEstimator(prices: prices, settings: settings)
+    var estimator = PlanEstimator(catalog: catalog, settings: settings)
     var reader = JobReader(files: files, defaults: defaults)
     var errors: [JobError] = []
     var count = 0

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import GeminiCatalog
 
 /// What `gembatch plan` needs besides the jobs.
 public struct PlanSettings: Sendable, Hashable {
@@ -10,11 +11,16 @@ public struct PlanSettings: Sendable, Hashable {
   public var expectedOutputTokens: Int?
   /// The high estimate for a job without `generationConfig.maxOutputTokens`.
   public var defaultMaxOutputTokens: Int
+  /// Price the main columns as Batch Mode.
   public var batch: Bool
+  /// The tier of jobs that name none (`--tier`); nil: standard.
+  public var tier: ServiceTier?
+  /// The day prices are read on; nil: today.
+  public var date: CalendarDay?
 
   public init(
     rpm: Int? = nil, tpm: Int? = nil, concurrency: Int? = nil, expectedOutputTokens: Int? = nil,
-    defaultMaxOutputTokens: Int = 8192, batch: Bool = false
+    defaultMaxOutputTokens: Int = 8192, batch: Bool = false, tier: ServiceTier? = nil, date: CalendarDay? = nil
   ) {
     self.rpm = rpm
     self.tpm = tpm
@@ -22,6 +28,8 @@ public struct PlanSettings: Sendable, Hashable {
     self.expectedOutputTokens = expectedOutputTokens
     self.defaultMaxOutputTokens = defaultMaxOutputTokens
     self.batch = batch
+    self.tier = tier
+    self.date = date
   }
 }
 
@@ -35,6 +43,9 @@ public struct PlanLine: Sendable, Hashable, Codable {
   /// Jobs without maxOutputTokens (the default assumption was used).
   public var jobsWithDefaultMax = 0
   public var searchJobs = 0
+  /// Local files the jobs send inline (a file used by two jobs counts twice) and their bytes.
+  public var localFiles = 0
+  public var localFileBytes = 0
   public var unpricedJobs = 0
   /// Input only, no output, no grounding.
   public var lowUSD: Double = 0
@@ -42,7 +53,20 @@ public struct PlanLine: Sendable, Hashable, Codable {
   public var expectedUSD: Double?
   /// Every job writes its whole output bound; every search job pays one grounding charge.
   public var highUSD: Double = 0
+  /// The same projection at standard, flex and batch side by side (every job at that tier).
+  public var tiers: [TierProjection] = []
   public init(model: String) { self.model = model }
+}
+
+/// One tier's projected cost of a plan line.
+public struct TierProjection: Sendable, Hashable, Codable {
+  public var tier: String
+  public var lowUSD: Double = 0
+  public var expectedUSD: Double?
+  public var highUSD: Double = 0
+  /// Jobs this tier cannot price (a model without that tier's price).
+  public var unpricedJobs = 0
+  public init(tier: String) { self.tier = tier }
 }
 
 public struct Plan: Sendable, Hashable, Codable {
@@ -52,19 +76,25 @@ public struct Plan: Sendable, Hashable, Codable {
   public var durationSeconds: Double?
   public var durationBoundBy: String?
   public var priceVersion: String
+  /// The day the prices were read on.
+  public var priceDate: String?
   public var assumptions: [String]
 }
 
 /// Estimates a run before it starts. Jobs are added one at a time, so a reader can stream them.
 public struct PlanEstimator: Sendable {
-  public let prices: PriceTable
+  public let catalog: ModelCatalog
   public let settings: PlanSettings
   private var lines: [String: PlanLine] = [:]
   private var order: [String] = []
+  private let day: CalendarDay
+  /// The tiers shown side by side.
+  public static let sideBySide: [ServiceTier] = [.standard, .flex, .batch]
 
-  public init(prices: PriceTable, settings: PlanSettings) {
-    self.prices = prices
+  public init(catalog: ModelCatalog, settings: PlanSettings) {
+    self.catalog = catalog
     self.settings = settings
+    day = settings.date ?? .today
   }
 
   /// `generationConfig.maxOutputTokens` of a request body, if set.
@@ -87,22 +117,37 @@ public struct PlanEstimator: Sendable {
     l.maxOutputTokens += maxOut
     if given == nil { l.jobsWithDefaultMax += 1 }
     if job.usesSearch { l.searchJobs += 1 }
-    let b = settings.batch
-    if let low = prices.maxCost(model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: 0, batch: b),
-      let high = prices.maxCost(
-        model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: maxOut, searches: job.usesSearch, batch: b)
-    {
-      l.lowUSD += low.totalUSD
-      l.highUSD += high.totalUSD
-      if let e = settings.expectedOutputTokens,
-        let exp = prices.maxCost(
-          model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: min(e, maxOut),
-          searches: job.usesSearch, batch: b)
-      {
-        l.expectedUSD = (l.expectedUSD ?? 0) + exp.totalUSD
-      }
+    l.localFiles += job.localFiles
+    l.localFileBytes += job.localFileBytes
+    let facts = JobCostFacts(body: job.body)
+    let mainTier: ServiceTier = settings.batch ? .batch : (facts.tier ?? settings.tier ?? .standard)
+    func cost(_ out: Int, _ tier: ServiceTier, grounding: Bool) -> Double? {
+      catalog.maxCost(
+        model: job.model, inputTokens: job.estimatedInputTokens, maxOutputTokens: out, date: day, tier: tier,
+        searches: grounding && job.usesSearch, maps: grounding && facts.usesMaps, imageOutput: facts.wantsImages
+      )?.totalUSD
+    }
+    func project(_ tier: ServiceTier) -> (low: Double, expected: Double?, high: Double)? {
+      guard let low = cost(0, tier, grounding: false), let high = cost(maxOut, tier, grounding: true) else { return nil }
+      let expected = settings.expectedOutputTokens.flatMap { cost(min($0, maxOut), tier, grounding: true) }
+      return (low, expected, high)
+    }
+    if let p = project(mainTier) {
+      l.lowUSD += p.low
+      l.highUSD += p.high
+      if let e = p.expected { l.expectedUSD = (l.expectedUSD ?? 0) + e }
     } else {
       l.unpricedJobs += 1
+    }
+    if l.tiers.isEmpty { l.tiers = Self.sideBySide.map { TierProjection(tier: $0.rawValue) } }
+    for (i, t) in Self.sideBySide.enumerated() {
+      if let p = project(t) {
+        l.tiers[i].lowUSD += p.low
+        l.tiers[i].highUSD += p.high
+        if let e = p.expected { l.tiers[i].expectedUSD = (l.tiers[i].expectedUSD ?? 0) + e }
+      } else {
+        l.tiers[i].unpricedJobs += 1
+      }
     }
     lines[job.model] = l
   }
@@ -116,10 +161,19 @@ public struct PlanEstimator: Sendable {
       total.maxOutputTokens += l.maxOutputTokens
       total.jobsWithDefaultMax += l.jobsWithDefaultMax
       total.searchJobs += l.searchJobs
+      total.localFiles += l.localFiles
+      total.localFileBytes += l.localFileBytes
       total.unpricedJobs += l.unpricedJobs
       total.lowUSD += l.lowUSD
       total.highUSD += l.highUSD
       if let e = l.expectedUSD { total.expectedUSD = (total.expectedUSD ?? 0) + e }
+      if total.tiers.isEmpty { total.tiers = Self.sideBySide.map { TierProjection(tier: $0.rawValue) } }
+      for (i, t) in l.tiers.enumerated() where i < total.tiers.count {
+        total.tiers[i].lowUSD += t.lowUSD
+        total.tiers[i].highUSD += t.highUSD
+        total.tiers[i].unpricedJobs += t.unpricedJobs
+        if let e = t.expectedUSD { total.tiers[i].expectedUSD = (total.tiers[i].expectedUSD ?? 0) + e }
+      }
     }
     var duration: Double?
     var bound: String?
@@ -139,10 +193,16 @@ public struct PlanEstimator: Sendable {
       "low: input only, no output, no grounding charge",
       "high: every job writes its maxOutputTokens (thinking counts as output); \(Fmt.int(settings.defaultMaxOutputTokens)) when a job sets none",
       "grounding (high): one charge per job with Google Search — one prompt (2.5 and older) or one query (3); free allowances not subtracted",
-      "prices: table \(prices.version); long-context rates when a prompt is above 200,000 tokens",
+      "prices: model catalog \(catalog.version) as of \(day); long-context rates when a prompt is above the model's threshold (200,000 tokens)",
     ]
     if let e = settings.expectedOutputTokens { a.append("expected: \(Fmt.int(e)) output tokens per job (capped by maxOutputTokens)") }
-    if settings.batch { a.append("batch: token prices × \(prices.batchMultiplier)") }
+    if settings.batch {
+      a.append("batch: token prices × \(catalog.tiers[.batch]?.multiplier ?? 0.5), cached tokens at the standard cache rate")
+    } else if let t = settings.tier, t != .standard {
+      a.append("tier \(t): jobs that name no serviceTier are priced at \(t)")
+    }
+    a.append(
+      "by tier: every job at standard, flex (× \(catalog.tiers[.flex]?.multiplier ?? 0.5)) and batch (× \(catalog.tiers[.batch]?.multiplier ?? 0.5)); cached tokens are not discounted")
     if duration != nil {
       a.append("duration: max(jobs / rpm, input tokens / tpm), one limit for all models, no retries; latency not included")
     } else {
@@ -152,8 +212,8 @@ public struct PlanEstimator: Sendable {
       a.append("concurrency \(c): caps requests in flight; it shortens the run only while the rate limits are not reached")
     }
     return Plan(
-      lines: list, total: total, durationSeconds: duration, durationBoundBy: bound, priceVersion: prices.version,
-      assumptions: a)
+      lines: list, total: total, durationSeconds: duration, durationBoundBy: bound, priceVersion: catalog.version,
+      priceDate: day.description, assumptions: a)
   }
 }
 
@@ -173,8 +233,33 @@ extension Plan {
     if let d = durationSeconds { o += ", about \(Self.duration(d)) (bound by \(durationBoundBy ?? "?"))" }
     o += "\n" + TextReportRenderer.table(rows)
     if total.unpricedJobs > 0 { o += "unpriced: \(total.unpricedJobs) jobs (no price for their model; not in the totals)\n" }
+    if total.localFiles > 0 {
+      o += "local files: \(Fmt.int(total.localFiles)) sent inline, \(Self.bytes(total.localFileBytes)) in all (before base64)\n"
+    } else {
+      o += "local files: none\n"
+    }
+    if !total.tiers.isEmpty {
+      let column = hasExpected ? "expected" : "high"
+      var tierRows = [["model"] + total.tiers.map { "\($0.tier) (\(column))" }]
+      for l in lines + [total] {
+        tierRows.append(
+          [l.model]
+            + l.tiers.map { t in
+              let v = hasExpected ? (t.expectedUSD ?? t.highUSD) : t.highUSD
+              return Fmt.usd(v) + (t.unpricedJobs > 0 ? " (+\(t.unpricedJobs) unpriced)" : "")
+            })
+      }
+      o += "By tier:\n" + TextReportRenderer.table(tierRows)
+    }
     o += "Assumptions:\n" + assumptions.map { "  - " + $0 + "\n" }.joined()
     return o
+  }
+
+  static func bytes(_ n: Int) -> String {
+    if n < 1024 { return "\(n) bytes" }
+    if n < 1 << 20 { return String(format: "%.1f KiB", Double(n) / 1024) }
+    if n < 1 << 30 { return String(format: "%.1f MiB", Double(n) / 1_048_576) }
+    return String(format: "%.2f GiB", Double(n) / 1_073_741_824)
   }
 
   static func duration(_ s: Double) -> String {

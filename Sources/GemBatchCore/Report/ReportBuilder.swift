@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GeminiCatalog
 
 /// Builds a `ReportData` from a store with aggregate SQL: memory stays flat with the number of jobs.
 ///
@@ -12,13 +13,16 @@ public struct ReportBuilder: Sendable {
   /// attempts.run_id / results.run_id).
   public var runID: Int?
   /// Used for the grounding line item (which part of the cost is search charges).
-  public var prices: PriceTable?
+  public var catalog: ModelCatalog?
+  /// The day grounding prices are read on; nil: today.
+  public var date: CalendarDay?
   public var topN: Int = 10
   public var histogramBins: Int = 24
 
-  public init(runID: Int? = nil, prices: PriceTable? = nil) {
+  public init(runID: Int? = nil, catalog: ModelCatalog? = nil, date: CalendarDay? = nil) {
     self.runID = runID
-    self.prices = prices
+    self.catalog = catalog
+    self.date = date
   }
 
   public func build(_ db: Database, databaseName: String, now: Double = Date().timeIntervalSince1970) throws -> ReportData {
@@ -69,10 +73,30 @@ public struct ReportBuilder: Sendable {
         $0.unpricedJobs = row["unpriced"]
         $0.groundedPrompts = row["grounded"]
         $0.searchQueries = row["queries"]
-        if let g = prices?.price(model: model)?.grounding {
+        if let catalog, case .success(let t) = catalog.priceTarget(model: model, date: date ?? .today), let g = t.row.search {
           let units = g.per == .prompt ? $0.groundedPrompts : $0.searchQueries
           $0.groundingUSD = Double(units) * NSDecimalNumber(decimal: g.usdPer1000).doubleValue / 1000
         }
+      }
+    }
+
+    // What was paid for answers a repair replaced (a re-ask, a larger maxOutputTokens): those
+    // attempts have a cost of their own and no result row. The report's cost is what was paid.
+    var supersededCost: [String: Double] = [:]
+    if try db.columns(in: "attempts").contains(where: { $0.name == "cost_usd" }) {
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT j.model AS model, COALESCE(SUM(a.cost_usd), 0) AS cost FROM attempts a JOIN jobs j ON j.id = a.job_id
+          WHERE a.cost_usd IS NOT NULL AND (?1 IS NULL OR a.run_id = ?1)
+            AND NOT EXISTS (SELECT 1 FROM results r WHERE r.attempt_id = a.id)
+          GROUP BY j.model
+          """, arguments: [run])
+      {
+        let model: String = row["model"]
+        let cost: Double = row["cost"]
+        supersededCost[model] = cost
+        with(model) { $0.costUSD += cost }
       }
     }
 
@@ -143,11 +167,50 @@ public struct ReportBuilder: Sendable {
       sql: "SELECT DISTINCT price_version FROM results WHERE price_version IS NOT NULL AND (?1 IS NULL OR run_id = ?1) ORDER BY 1",
       arguments: [run])
 
+    var obtained: [String: Int] = [:]
+    for row in try Row.fetchAll(
+      db,
+      sql: """
+        SELECT \(try Store.obtainedSQL(db)) AS o, COUNT(*) AS n FROM results r JOIN jobs j ON j.id = r.job_id
+        WHERE (?1 IS NULL OR r.run_id = ?1) GROUP BY 1
+        """, arguments: [run])
+    {
+      if let o: String = row["o"] { obtained[o] = row["n"] }
+    }
+    var repairAttempts: Int?
+    var repairCost: Double?
+    if try db.columns(in: "attempts").contains(where: { $0.name == "purpose" }) {
+      let row = try Row.fetchOne(
+        db,
+        sql: """
+          SELECT COUNT(*) AS n, COALESCE(SUM(cost_usd), 0) AS cost FROM attempts
+          WHERE purpose IN ('reask', 'grow') AND (?1 IS NULL OR run_id = ?1)
+          """, arguments: [run])
+      repairAttempts = row?["n"]
+      repairCost = supersededCost.values.reduce(0, +)
+    }
+
+    let columns = try ResultColumns(db)
+    let served = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT j.model AS requested, \(columns.has("served_model") ? "r.served_model" : "NULL") AS served,
+          \(columns.has("service_tier") ? "r.service_tier" : "NULL") AS tier, COUNT(*) AS n,
+          COALESCE(SUM(r.cost_usd), 0) AS cost
+        FROM results r JOIN jobs j ON j.id = r.job_id
+        WHERE (?1 IS NULL OR r.run_id = ?1)
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        """, arguments: [run]
+    ).map { ServedModel(requested: $0["requested"], served: $0["served"], tier: $0["tier"], results: $0["n"], costUSD: $0["cost"]) }
     var data = ReportData(
       generatedAt: now, database: databaseName, runID: runID, priceVersions: versions, total: total,
       models: models.values.sorted { $0.costUSD != $1.costUSD ? $0.costUSD > $1.costUSD : $0.model < $1.model },
       failureReasons: reasons, topJobs: top, latencyHistogram: try histogram(db, run: run),
-      timeline: try timeline(db, run: run))
+      timeline: try timeline(db, run: run), obtained: obtained, repairAttempts: repairAttempts, repairCostUSD: repairCost)
+    let asAsked = served.allSatisfy { s in
+      (s.served == nil || ModelCatalog.normalize(s.served!) == ModelCatalog.normalize(s.requested)) && (s.tier ?? "standard") == "standard"
+    }
+    data.served = asAsked ? nil : served
     data.endpoints = try Self.endpoints(db, run: run)
     return data
   }

@@ -1,4 +1,5 @@
 import Foundation
+import GeminiAPI
 
 /// Everything a report shows, computed from the store (see `ReportBuilder`) or built in memory.
 /// The renderers (`text`, `json`, `html`) are pure functions of this value.
@@ -21,13 +22,23 @@ public struct ReportData: Sendable, Codable, Hashable {
   public var latencyHistogram: [HistogramBin]
   /// Attempt outcomes per minute, from `attempts.ended_at`.
   public var timeline: [TimelineBucket]
+  /// How the stored answers were obtained: `valid`, `repaired_local`, `repaired_reask`,
+  /// `grown`, `invalid` → count (`results.obtained`). Nil on reports from before it existed.
+  public var obtained: [String: Int]?
+  /// Attempts sent to repair an answer (re-asks and larger maxOutputTokens) and their cost.
+  public var repairAttempts: Int?
+  public var repairCostUSD: Double?
+  /// Results by the model asked for, the model that answered (after routing) and the tier that
+  /// ran; nil when every result ran as asked, at standard.
+  public var served: [ServedModel]?
   /// Where the reported results came from (their run's endpoint), most results first.
   public var endpoints: [StatusReport.EndpointResults] = []
 
   public init(
     generatedAt: Double, database: String, runID: Int? = nil, priceVersions: [String] = [], total: ModelReport,
     models: [ModelReport], failureReasons: [ReasonCount] = [], topJobs: [JobCost] = [],
-    latencyHistogram: [HistogramBin] = [], timeline: [TimelineBucket] = []
+    latencyHistogram: [HistogramBin] = [], timeline: [TimelineBucket] = [], obtained: [String: Int]? = nil,
+    repairAttempts: Int? = nil, repairCostUSD: Double? = nil
   ) {
     self.generatedAt = generatedAt
     self.database = database
@@ -39,6 +50,9 @@ public struct ReportData: Sendable, Codable, Hashable {
     self.topJobs = topJobs
     self.latencyHistogram = latencyHistogram
     self.timeline = timeline
+    self.obtained = obtained
+    self.repairAttempts = repairAttempts
+    self.repairCostUSD = repairCostUSD
   }
 }
 
@@ -138,6 +152,23 @@ public struct ModelReport: Sendable, Codable, Hashable {
   }
 }
 
+/// Results of one requested model that one served model answered at one tier.
+public struct ServedModel: Sendable, Codable, Hashable {
+  public var requested: String
+  /// The catalog model whose rates priced them; nil when unpriced.
+  public var served: String?
+  public var tier: String?
+  public var results: Int
+  public var costUSD: Double
+  public init(requested: String, served: String?, tier: String?, results: Int, costUSD: Double) {
+    self.requested = requested
+    self.served = served
+    self.tier = tier
+    self.results = results
+    self.costUSD = costUSD
+  }
+}
+
 public struct TokenTotals: Sendable, Codable, Hashable {
   public var prompt: Int = 0
   public var cached: Int = 0
@@ -151,11 +182,13 @@ public struct TokenTotals: Sendable, Codable, Hashable {
     self.thoughts = thoughts
     self.toolUse = toolUse
   }
-  public var total: Int { prompt + candidates + thoughts + toolUse }
+  /// Saturating, like `+`: stored counts come from servers (and from stores older than usage checks).
+  public var total: Int { [candidates, thoughts, toolUse].reduce(prompt, UsageMetadata.saturatingAdd) }
   public static func + (a: TokenTotals, b: TokenTotals) -> TokenTotals {
-    TokenTotals(
-      prompt: a.prompt + b.prompt, cached: a.cached + b.cached, candidates: a.candidates + b.candidates,
-      thoughts: a.thoughts + b.thoughts, toolUse: a.toolUse + b.toolUse)
+    let add = UsageMetadata.saturatingAdd
+    return TokenTotals(
+      prompt: add(a.prompt, b.prompt), cached: add(a.cached, b.cached), candidates: add(a.candidates, b.candidates),
+      thoughts: add(a.thoughts, b.thoughts), toolUse: add(a.toolUse, b.toolUse))
   }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GeminiCatalog
 
 /// The entry points the CLI calls: each takes a plain `Sendable` configuration, opens the store
 /// read-only (or for update when repricing) and streams to a file or standard output.
@@ -21,19 +22,22 @@ public enum ReportRunner {
     public var runID: Int?
     public var format: ReportFormat
     public var outPath: String?
-    /// `--prices FILE` (added to the bundled table).
+    /// `--prices FILE` (an old-form price file, folded into the catalog).
     public var pricesPath: String?
+    /// `--models FILE`: catalog override files.
+    public var modelsPaths: [String]
     /// `--reprice`: price stored results again first (one transaction).
     public var reprice: Bool
     public init(
       database: String, runID: Int? = nil, format: ReportFormat = .text, outPath: String? = nil, pricesPath: String? = nil,
-      reprice: Bool = false
+      modelsPaths: [String] = [], reprice: Bool = false
     ) {
       self.database = database
       self.runID = runID
       self.format = format
       self.outPath = outPath
       self.pricesPath = pricesPath
+      self.modelsPaths = modelsPaths
       self.reprice = reprice
     }
   }
@@ -72,8 +76,10 @@ public enum ReportRunner {
   /// Returns the report (and the reprice summary when asked) after writing it.
   @discardableResult
   public static func report(_ c: ReportConfig, now: Double = Date().timeIntervalSince1970) throws -> (ReportData, Repricer.Summary?) {
-    if let o = c.outPath { try OutputPath.check(o, stores: [c.database], inputs: c.pricesPath.map { [$0] } ?? []) }
-    let prices = try PriceTable.load(overrides: c.pricesPath)
+    if let o = c.outPath {
+      try OutputPath.check(o, stores: [c.database], inputs: c.modelsPaths + (c.pricesPath.map { [$0] } ?? []))
+    }
+    let catalog = try ModelCatalog.load(overrides: c.modelsPaths + (c.pricesPath.map { [$0] } ?? []))
     var summary: Repricer.Summary?
     if c.reprice {
       // Repricing writes results: one writer per store, so not while a run holds it.
@@ -84,11 +90,11 @@ public enum ReportRunner {
         guard try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM runs WHERE id = ?)", arguments: [run]) }) == true
         else { throw ReportError(code: .unknownRun, detail: "run \(run) is not in \(c.database)") }
       }
-      summary = try pool.write { db in try Repricer(table: prices, runID: c.runID).reprice(db) }
+      summary = try pool.write { db in try Repricer(catalog: catalog, runID: c.runID).reprice(db) }
     }
     let pool = try ReportStore.openReadOnly(path: c.database)
     let data = try pool.read { db in
-      try ReportBuilder(runID: c.runID, prices: prices).build(db, databaseName: c.database, now: now)
+      try ReportBuilder(runID: c.runID, catalog: catalog, date: CalendarDay(unixTime: now)).build(db, databaseName: c.database, now: now)
     }
     let out = try output(c.outPath)
     try out.write(c.format.render(data))

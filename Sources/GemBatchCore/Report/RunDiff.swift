@@ -191,15 +191,17 @@ public struct DiffWriter {
     let totals = try RunDiff.merge(a, b) { c in
       switch format {
       case .text:
+        // Ids come from job files and JSON paths from answers: cleaned for the terminal.
+        let id = TerminalText.clean(c.id)
         switch c.kind {
-        case .onlyInA: try out.write("- \(c.id)  only in A (\(c.stateA ?? "?"))\n")
-        case .onlyInB: try out.write("+ \(c.id)  only in B (\(c.stateB ?? "?"))\n")
+        case .onlyInA: try out.write("- \(id)  only in A (\(c.stateA ?? "?"))\n")
+        case .onlyInB: try out.write("+ \(id)  only in B (\(c.stateB ?? "?"))\n")
         case .changed:
           var parts: [String] = []
           if c.stateA != c.stateB { parts.append("state \(c.stateA ?? "?") → \(c.stateB ?? "?")") }
-          if !c.jsonPaths.isEmpty { parts.append("json " + c.jsonPaths.joined(separator: ", ")) }
+          if !c.jsonPaths.isEmpty { parts.append("json " + TerminalText.clean(c.jsonPaths.joined(separator: ", "))) }
           else if c.answerChanged { parts.append("answer text changed") }
-          try out.write("~ \(c.id)  " + parts.joined(separator: "; ") + "\n")
+          try out.write("~ \(id)  " + parts.joined(separator: "; ") + "\n")
         }
       case .json:
         var o = JSONObject()

@@ -14,29 +14,41 @@ import GeminiAPI
 /// A job id belongs to its file: an id the store holds from another file is an input error
 /// (`duplicateId`, naming both files and lines) unless the store takes jobs over
 /// (`Store.open(path:claim:takeOverJobs:)`, `run --take-over`).
+///
+/// With `rerun` (`--rerun CLASS,…`) the files are always read, and only the jobs whose last
+/// outcome is of those classes join the run (`Store.syncRerun`); every other job keeps its state
+/// and result. The files' records are not updated, so a later plain run still adopts them.
+/// With `defaults.strict` the files are always read too, so their warnings are checked.
 struct JobLoader {
   let store: Store
   let defaults: RunDefaults
   let retryFailed: Bool
+  let rerun: Set<RerunClass>?
   var batchSize = 1000
 
-  init(store: Store, defaults: RunDefaults, retryFailed: Bool) {
+  init(store: Store, defaults: RunDefaults, retryFailed: Bool, rerun: Set<RerunClass>? = nil) {
     self.store = store
     self.defaults = defaults
     self.retryFailed = retryFailed
+    self.rerun = rerun.flatMap { $0.isEmpty ? nil : $0 }
   }
 
   struct Result {
     var errors: [JobError] = []
+    /// The first warnings of each kind and how many of each there were (`JobReader.warnings`).
+    var warnings: JobWarnings = JobWarnings()
     var toRun = 0
     var alreadySucceeded = 0
     /// Jobs that succeeded (or failed) only with another endpoint's answer and run again.
     var otherEndpoint = 0
     /// True when the files were not read again.
     var adopted = false
+    /// With `rerun`: the jobs of the store whose last outcome matched (some may be in no file).
+    var rerunSelected = 0
   }
 
   func load(files: [String], runId: Int64) throws -> Result {
+    if let rerun { return try loadRerun(files: files, runId: runId, classes: rerun) }
     var result = Result()
     let defaultsHash = defaults.fingerprint
     var digests: [String: FileDigest] = [:]
@@ -60,7 +72,7 @@ struct JobLoader {
       allUnchanged = false
     }
 
-    if allUnchanged {
+    if allUnchanged && !defaults.strict {
       result.adopted = true
       for file in files {
         // Hashed again and the same (touched, copied with -p): remember the new stat, so the
@@ -106,6 +118,7 @@ struct JobLoader {
       throw error
     }
     let stats = try sync.finish()
+    result.warnings = reader.warnings
     result.toRun += stats.toRun
     result.alreadySucceeded += stats.alreadySucceeded
     result.otherEndpoint += stats.otherEndpoint
@@ -146,5 +159,36 @@ struct JobLoader {
       let date = attrs[.modificationDate] as? Date
     else { return nil }
     return date.timeIntervalSince1970
+  }
+}
+
+extension JobLoader {
+  /// `--rerun`: the selection is taken from the store before anything changes, then the files
+  /// are read and only the selected jobs are synced into the run.
+  func loadRerun(files: [String], runId: Int64, classes: Set<RerunClass>) throws -> Result {
+    var result = Result()
+    let selected = try store.rerunSelection(classes)
+    result.rerunSelected = selected.count
+    var reader = JobReader(files: files, defaults: defaults)
+    let store = store
+    var batch: [Job] = []
+    var stats = SyncStats()
+    while let item = try reader.next() {
+      switch item {
+      case .job(let job):
+        guard selected.contains(job.id) else { continue }
+        batch.append(job)
+        if batch.count >= batchSize {
+          stats += try store.syncRerun(batch, selected: selected, runId: runId)
+          batch = []
+        }
+      case .error(let e):
+        result.errors.append(e)
+      }
+    }
+    if !batch.isEmpty { stats += try store.syncRerun(batch, selected: selected, runId: runId) }
+    result.warnings = reader.warnings
+    result.toRun = stats.toRun
+    return result
   }
 }

@@ -23,11 +23,26 @@ public struct RunConfiguration: Sendable {
   public var seed: UInt64?
   /// Jobs fetched from the store per page.
   public var pageSize: Int
+  /// What the store already spent on these jobs in earlier runs (`--budget` covers the store).
+  public var spentBeforeUSD: Double = 0
+  /// Fail fast: hold a model once its first this-many final outcomes are one permanent error; nil: off.
+  public var failFastAfter: Int? = 20
+  /// Models whose per-day quota stopped an earlier run and has not reset: one probe request first.
+  public var probeModels: Set<String> = []
+  /// `--repair N` and `--grow-max-tokens`: what to do with JSON answers that fail their checks.
+  public var repair: RepairPolicy
+  /// `--rerun CLASS,…`: only the jobs whose last outcome is of these classes run
+  /// (`JobLoader(…, rerun:)`); nil runs every job that is to run.
+  public var rerun: Set<RerunClass>?
+  /// `--tier`: the tier requests that name none are sent at (nil: the API's default, standard).
+  /// Added on the way out by `TieredTransport`; it is not part of a request's hash.
+  public var serviceTier: String?
 
   public init(
     files: [String], defaults: RunDefaults, concurrency: Int = 64, limits: ModelLimits = ModelLimits(),
     retry: RetryPolicy = RetryPolicy(), stream: Bool = false, retryFailed: Bool = false, grace: Duration = .seconds(30),
-    budgetUSD: Double? = nil, endpoint: String, optionsJSON: String = "{}", seed: UInt64? = nil, pageSize: Int = 2048
+    budgetUSD: Double? = nil, endpoint: String, optionsJSON: String = "{}", seed: UInt64? = nil, pageSize: Int = 2048,
+    repair: RepairPolicy = RepairPolicy(), rerun: Set<RerunClass>? = nil
   ) {
     self.files = files
     self.defaults = defaults
@@ -42,6 +57,8 @@ public struct RunConfiguration: Sendable {
     self.optionsJSON = optionsJSON
     self.seed = seed
     self.pageSize = max(16, pageSize)
+    self.repair = repair
+    self.rerun = rerun.flatMap { $0.isEmpty ? nil : $0 }
   }
 }
 

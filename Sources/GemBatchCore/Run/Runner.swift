@@ -30,7 +30,8 @@ public struct Runner: Sendable {
     self.logger = logger
   }
 
-  private enum Event: Sendable {
+  /// What a child task of the run's group returns.
+  private enum Child: Sendable {
     case attempt(AttemptSummary, DispatchJob)
     case ledgerFailed(String, DispatchJob)
     case timer
@@ -40,18 +41,20 @@ public struct Runner: Sendable {
 
   /// Loads the files into the store, then sends every job that is to run.
   /// - Parameters:
-  ///   - interrupts: yields once per SIGINT/SIGTERM; the first stops new work.
+  ///   - interrupts: yields once per SIGINT/SIGTERM/SIGHUP; the first stops new work.
   ///   - onProgress: called at most every `progressInterval` and once at the end.
   public func run(
     interrupts: AsyncStream<Void>? = nil, progressInterval: Duration = .milliseconds(500),
     onLostAttempts: (@Sendable ([LostAttempt]) -> Void)? = nil,
+    onInputWarnings: (@Sendable (JobWarnings) -> Void)? = nil,
     onProgress: (@Sendable (RunProgress) -> Void)? = nil
   ) async throws -> RunReport {
     // Checkpoints on their own connection, so no attempt start waits behind one.
     let checkpointer = try BackgroundCheckpointer.start(store)
     defer { checkpointer?.stop() }
     // Attempts left open by a process that died: sent, outcome unknown, possibly billed.
-    let lost = try store.recoverLostAttempts()
+    // A lost attempt counts toward --max-attempts: a job that keeps dying in flight ends failed.
+    let lost = try store.recoverLostAttempts(maxAttempts: configuration.retry.maxAttempts)
     if !lost.isEmpty { onLostAttempts?(lost) }
     let runId = try store.beginRun(
       RunStart(endpoint: configuration.endpoint, files: configuration.files, optionsJSON: configuration.optionsJSON,
@@ -61,10 +64,14 @@ public struct Runner: Sendable {
       alreadySucceeded: 0, failedTotal: 0)
 
     // 1. Load: every job file is read and synced into the store before anything is sent.
-    let load = try JobLoader(store: store, defaults: configuration.defaults, retryFailed: configuration.retryFailed)
-      .load(files: configuration.files, runId: runId)
+    let load = try JobLoader(
+      store: store, defaults: configuration.defaults, retryFailed: configuration.retryFailed, rerun: configuration.rerun
+    ).load(files: configuration.files, runId: runId)
     report.inputErrors = load.errors
+    report.inputWarnings = load.warnings
     report.alreadySucceeded = load.alreadySucceeded
+    // Warnings are seen before anything is sent (a bad line stops the run; a warning does not).
+    if load.errors.isEmpty && !load.warnings.isEmpty { onInputWarnings?(load.warnings) }
     if !load.errors.isEmpty {
       report.ending = .badInput
       report.stopReason = "\(load.errors.count) invalid job line(s); nothing was sent"
@@ -85,13 +92,42 @@ public struct Runner: Sendable {
       case .interrupted, .badInput: .interrupted
       case .quotaStopped: .quotaStopped
       case .budgetStopped: .budgetStopped
+      case .authFailed: .authFailed
+      case .unreachable: .unreachable
+      case .failFast: .failFast
+      case .parked: .parked
+      case .storeFailed: .storeFailed
       }
-    try store.endRun(id: runId, status: status, stopReason: reason)
+    if ending == .storeFailed {
+      // The store may still refuse writes (a full disk): the run row says "running" until the
+      // next run marks it crashed, and nothing else is lost.
+      try? store.endRun(id: runId, status: status, stopReason: reason)
+    } else {
+      try store.endRun(id: runId, status: status, stopReason: reason)
+    }
     return report
+  }
+
+  /// The scheduler's settings for this run.
+  var schedulerSettings: RunScheduler.Settings {
+    RunScheduler.Settings(
+      concurrency: configuration.concurrency, limits: configuration.limits, budgetUSD: configuration.budgetUSD,
+      spentBeforeUSD: configuration.spentBeforeUSD, grace: configuration.grace.seconds,
+      sameErrorLimit: configuration.failFastAfter, probeModels: configuration.probeModels,
+      endpointHost: Self.host(of: configuration.endpoint),
+      seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
+  }
+
+  /// `host[:port]` of a base URL, for messages.
+  static func host(of baseURL: String) -> String {
+    guard let u = URL(string: baseURL), let h = u.host else { return baseURL }
+    return u.port.map { "\(h):\($0)" } ?? h
   }
 
   // MARK: - The event loop
 
+  /// Runs the scheduler's decisions: each `.send` becomes a child task, each child's result an
+  /// event. Everything that decides lives in `RunScheduler`; this is plumbing.
   private func dispatch(
     runId: Int64, total: Int, interrupts: AsyncStream<Void>?, progressInterval: Duration,
     onProgress: (@Sendable (RunProgress) -> Void)?
@@ -101,42 +137,15 @@ public struct Runner: Sendable {
     let start = clock.now
     func now() -> Double { (clock.now - start).seconds }
 
-    var rng = SplitMix64(seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
-    var limiters: [String: RateLimiter] = [:]
-    var concurrency = AdaptiveConcurrency(maximum: configuration.concurrency)
-    var fresh = JobPager(store: store, pageSize: configuration.pageSize, runId: runId)
-    var retryQueue = RetryQueue()
-    var parked: DispatchJob?  // a job whose rate-limit slot is in the future
-    var inFlight = 0
-    var inFlightCost = 0.0
-    var spent = 0.0
-    var timerDeadline: Double?
-    var budgetWait = false  // the budget allows the next job only once in-flight costs settle
-    var stopping = false
-    var ending = RunReport.Ending.finished
-    var reason: String?
-    var ledgerError: String?
-    var progress = RunProgress.zero
-    progress.total = total
+    var scheduler = RunScheduler(schedulerSettings, total: total)
+    var pager = JobPager(store: store, pageSize: configuration.pageSize, runId: runId, costEstimate: costEstimate)
+    var actions: [RunScheduler.Action] = []
+    actions.reserveCapacity(64)
     var lastProgress = -Double.infinity
     let interval = progressInterval.seconds
+    var ledgerFailureSeen = false
 
-    func limiter(for model: String) -> RateLimiter {
-      if let l = limiters[model] { return l }
-      let lim = configuration.limits.limit(for: model)
-      let l = RateLimiter(requestsPerMinute: lim.rpm, tokensPerMinute: lim.tpm)
-      limiters[model] = l
-      return l
-    }
-
-    func stop(_ e: RunReport.Ending, _ r: String) {
-      guard !stopping else { return }
-      stopping = true
-      ending = e
-      reason = r
-    }
-
-    try await withThrowingTaskGroup(of: Event.self) { group in
+    try await withThrowingTaskGroup(of: Child.self) { group in
       if let interrupts {
         group.addTask {
           for await _ in interrupts { return .interrupt }
@@ -145,160 +154,77 @@ public struct Runner: Sendable {
           return .timer
         }
       }
-
-      func armTimer(at t: Double) {
-        if let d = timerDeadline, d <= t { return }
-        timerDeadline = t
-        let delay = max(0, t - now())
-        group.addTask {
-          try? await Task.sleep(for: .seconds(delay))
-          return .timer
-        }
-      }
-
+      var event = RunScheduler.Event.start
       loop: while true {
-        // Feed: start as many attempts as the concurrency limit, the rate limits and the budget allow.
-        while !stopping && inFlight < concurrency.limit {
-          let t = now()
-          var next: DispatchJob?
-          if let p = parked {
-            if budgetWait && inFlight > 0 { break }
-            budgetWait = false
-            next = p
-            parked = nil
-          } else if let r = retryQueue.popDue(now: t) {
-            next = r
-          } else {
-            next = try fresh.next()
-          }
-          guard var job = next else { break }
-          var l = limiter(for: job.model)
-          let at = l.earliestStart(now: t, tokens: job.estimatedInputTokens)
-          if at > t + 0.0005 {
-            parked = job
-            armTimer(at: at)
-            break
-          }
-          if let budget = configuration.budgetUSD {
-            switch BudgetGuard(limitUSD: budget).decide(spentUSD: spent, inFlightMaxUSD: inFlightCost, nextMaxUSD: costEstimate?(job)) {
-            case .start: break
-            case .wait:
-              parked = job
-              budgetWait = true
-            case .stop(let why):
-              parked = job
-              stop(.budgetStopped, why)
+        actions.removeAll(keepingCapacity: true)
+        scheduler.handle(event, now: now(), into: &actions)
+        var i = 0
+        while i < actions.count {
+          let action = actions[i]
+          i += 1
+          switch action {
+          case .send(let job, let draw):
+            group.addTask { await self.attempt(job, runId: runId, ledger: ledger, random: draw) }
+          case .load:
+            let (page, exhausted) = try pager.nextPage()
+            scheduler.handle(.loaded(page, exhausted: exhausted), now: now(), into: &actions)
+          case .wake(let at):
+            let delay = max(0, at - now())
+            group.addTask {
+              try? await Task.sleep(for: .seconds(delay))
+              return .timer
             }
-            if parked != nil { break }
-          }
-          l.reserve(at: max(at, t), tokens: job.estimatedInputTokens)
-          limiters[job.model] = l
-          job.attempts += 1
-          inFlight += 1
-          let estimate = costEstimate?(job) ?? 0
-          inFlightCost += estimate
-          let draw = rng.nextUnit()
-          let dispatched = job
-          group.addTask {
-            await self.attempt(dispatched, runId: runId, ledger: ledger, random: draw)
-          }
-        }
-
-        if ledgerError == nil, let f = ledger.failure {
-          ledgerError = "could not record an outcome: \(f)"
-        }
-        if let e = ledgerError {
-          group.cancelAll()
-          throw StoreWriteError(message: e)
-        }
-        if !stopping, let due = retryQueue.nextDue, parked == nil, inFlight < concurrency.limit {
-          armTimer(at: due)
-        }
-        let idle = inFlight == 0 && parked == nil && retryQueue.isEmpty && (stopping || fresh.isDone)
-        if idle { break loop }
-        if stopping && inFlight == 0 { break loop }
-
-        guard let event = try await group.next() else { break loop }
-        switch event {
-        case .timer:
-          if let d = timerDeadline, d <= now() + 0.0005 { timerDeadline = nil }
-        case .interrupt:
-          stop(.interrupted, "interrupted: requests in flight finish within \(Int(configuration.grace.seconds)) s")
-          logger.notice("interrupt: no new requests; waiting for \(inFlight) in flight (a second interrupt exits at once)")
-          let grace = configuration.grace
-          group.addTask {
-            try? await Task.sleep(for: grace)
-            return .graceExpired
-          }
-        case .graceExpired:
-          if inFlight > 0 {
-            logger.warning("grace period over: cancelling \(inFlight) request(s) in flight; they are recorded as lost")
+          case .startGrace(let seconds):
+            logger.notice(
+              "interrupt: no new requests; waiting for \(scheduler.progress.inFlight) in flight (a second interrupt exits at once)")
+            group.addTask {
+              try? await Task.sleep(for: .seconds(seconds))
+              return .graceExpired
+            }
+          case .cancelInFlight:
+            logger.warning(
+              "grace period over: cancelling \(scheduler.progress.inFlight) request(s) in flight; they are recorded as lost")
             // Cancels every child, including in-flight requests; their attempts are recorded as lost.
             group.cancelAll()
-          }
-        case .ledgerFailed(let message, let job):
-          inFlight -= 1
-          inFlightCost -= costEstimate?(job) ?? 0
-          ledgerError = message
-        case .attempt(let s, let job):
-          inFlight -= 1
-          inFlightCost -= costEstimate?(job) ?? 0
-          let t = now()
-          progress.attempts += 1
-          if let cost = s.costUSD { spent += cost; progress.costUSD += cost }
-          if let tokens = s.totalTokens { progress.tokens += tokens }
-          if let p = s.promptTokens, var l = limiters[job.model] {
-            l.correct(estimatedTokens: job.estimatedInputTokens, actualTokens: p)
-            limiters[job.model] = l
-          }
-          if s.rateLimited {
-            progress.rateLimited += 1
-            concurrency.onRateLimited(now: t)
-          }
-          switch s.kind {
-          case .succeeded:
-            progress.succeeded += 1
-            concurrency.onSuccess(now: t)
-          case .failed:
-            progress.failed += 1
-          case .retry(let after):
-            progress.retries += 1
-            if s.rateLimited, let server = s.serverDelay, var l = limiters[job.model] {
-              // The server's window is full: hold every request for this model until it frees.
-              l.pause(until: t + server.seconds)
-              limiters[job.model] = l
-            }
-            retryQueue.push(job, due: t + after.seconds)
-          case .stopRun(let quotaId, let message):
-            stop(.quotaStopped,
-              "per-day quota \(quotaId ?? "(unnamed)") exhausted for \(job.model); it resets at midnight Pacific time. Run again then to resume. (\(message))")
-          case .cancelled:
+          case .finish:
             break
           }
         }
-        progress.inFlight = inFlight
-        progress.waiting = retryQueue.count
-        progress.concurrencyLimit = concurrency.limit
-        progress.stopping = stopping
+        if scheduler.isFinished { break loop }
         let t = now()
-        progress.elapsed = t
         if let onProgress, t - lastProgress >= interval {
           lastProgress = t
-          onProgress(progress)
+          onProgress(scheduler.progress)
+        }
+        if !ledgerFailureSeen, let f = ledger.failure {
+          ledgerFailureSeen = true
+          event = .storeFailed("could not record an outcome: \(f)", nil)
+          continue
+        }
+        guard let child = try await group.next() else { break loop }
+        switch child {
+        case .attempt(let s, let job): event = .finished(s, job)
+        case .ledgerFailed(let message, let job): event = .storeFailed(message, job)
+        case .timer: event = .timer
+        case .interrupt: event = .interrupt
+        case .graceExpired: event = .graceExpired
         }
       }
       group.cancelAll()
     }
+    var ending = scheduler.ending
+    var reason = scheduler.reason
     do {
       try await ledger.close()
     } catch {
-      throw StoreWriteError(message: "could not record an outcome: \(error)")
+      if ending != .storeFailed {
+        ending = .storeFailed
+        reason = "could not record an outcome: \(error)"
+      }
     }
     // Jobs held back (parked, waiting for a retry) stay in the store as waiting/pending: resumable.
-    progress.inFlight = 0
-    progress.waiting = retryQueue.count + (parked == nil ? 0 : 1)
+    var progress = scheduler.progress
     progress.elapsed = now()
-    progress.stopping = stopping
     onProgress?(progress)
     return (ending, reason, progress)
   }
@@ -306,19 +232,27 @@ public struct Runner: Sendable {
   /// One attempt: the ledger row is committed before the request leaves. The outcome is queued
   /// for the next group commit without waiting for it, so the slot frees at once (FIFO: the
   /// job's next attempt, if any, commits after it; `close()` waits for all of them).
-  private func attempt(_ job: DispatchJob, runId: Int64, ledger: LedgerWriter, random: Double) async -> Event {
+  private func attempt(_ job: DispatchJob, runId: Int64, ledger: LedgerWriter, random: Double) async -> Child {
     let attemptId: Int64
     do {
       attemptId = try await ledger.attemptStarted(
-        AttemptStart(jobId: job.id, runId: runId, attemptNo: job.attempts, requestHash: job.requestHash,
-                     streamed: configuration.stream, startedAt: Date().timeIntervalSince1970))
+        AttemptStart(
+          jobId: job.id, runId: runId, attemptNo: job.attempts,
+          // A repair sends another body: the attempt records what it sent; the job keeps its own.
+          requestHash: job.purpose == nil ? job.requestHash : Job.hash(model: job.model, body: job.body),
+          streamed: configuration.stream, startedAt: Date().timeIntervalSince1970,
+          purpose: job.purpose ?? .plain(attemptNo: job.attempts)))
     } catch {
       return .ledgerFailed("could not record the attempt of job \(job.id): \(error)", job)
     }
     let exchange = await transport.send(model: job.model, body: job.body, stream: configuration.stream)
-    let (finish, summary) = interpreter.interpret(
+    var (finish, summary) = interpreter.interpret(
       job: job, attemptId: attemptId, attemptNo: job.attempts, runId: runId, exchange: exchange, random: random,
       now: Date().timeIntervalSince1970)
+    if case .resend(var next) = summary.kind, let costEstimate {
+      next.maxCostUSD = costEstimate(next)
+      summary.kind = .resend(next)
+    }
     do {
       try ledger.submitFinished(finish)
     } catch {
@@ -332,12 +266,6 @@ public struct Runner: Sendable {
 public struct StoreWriteError: Error, CustomStringConvertible {
   public var message: String
   public var description: String { message }
-}
-
-extension RunProgress {
-  static let zero = RunProgress(
-    elapsed: 0, total: 0, succeeded: 0, failed: 0, inFlight: 0, waiting: 0, attempts: 0, rateLimited: 0, retries: 0,
-    tokens: 0, costUSD: 0, unpricedResults: 0, concurrencyLimit: 0, stopping: false)
 }
 
 public enum GemBatchInfo {

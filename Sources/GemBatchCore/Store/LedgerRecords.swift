@@ -10,14 +10,20 @@ public struct AttemptStart: Sendable, Hashable {
   public var streamed: Bool
   /// Unix seconds.
   public var startedAt: Double
+  /// Why it is sent; nil: `first` for attempt 1, else `retry`.
+  public var purpose: AttemptPurpose?
 
-  public init(jobId: String, runId: Int64, attemptNo: Int, requestHash: String, streamed: Bool, startedAt: Double) {
+  public init(
+    jobId: String, runId: Int64, attemptNo: Int, requestHash: String, streamed: Bool, startedAt: Double,
+    purpose: AttemptPurpose? = nil
+  ) {
     self.jobId = jobId
     self.runId = runId
     self.attemptNo = attemptNo
     self.requestHash = requestHash
     self.streamed = streamed
     self.startedAt = startedAt
+    self.purpose = purpose
   }
 }
 
@@ -52,21 +58,26 @@ public struct AttemptFinish: Sendable {
   public var suggestedDelayMs: Int?
   public var latencyMs: Double?
   public var ttfbMs: Double?
-  /// Body bytes or SSE transcript, exactly as received.
+  /// Body bytes or SSE transcript, exactly as received (for a failed or oversized body, a
+  /// prefix of it: see `rawResponseBytes`).
   public var rawResponse: Data?
+  /// The body's full length when `rawResponse` holds only a prefix of it; nil when whole.
+  public var rawResponseBytes: Int?
   /// Written (INSERT OR REPLACE into `results`) in the same transaction.
   public var result: ResultRecord?
-  /// What this attempt cost (`attempts.cost_usd`, summed by `Store.spentUSD`); nil: the
-  /// result's cost, if any. Set it for an answer that was paid for but not kept as the result.
+  /// This attempt's own cost and tokens (`attempts.cost_usd`, `total_tokens`) when it is not
+  /// the stored result's (a re-asked answer); nil: the result's.
   public var costUSD: Double?
+  public var totalTokens: Int?
 
   public init(
     attemptId: Int64, jobId: String, runId: Int64, endedAt: Double, outcome: AttemptOutcome, jobState: JobState,
     notBefore: Double? = nil, failureClass: String? = nil, failureReason: String? = nil, httpStatus: Int? = nil,
     errorClass: String? = nil, errorCode: String? = nil, apiStatus: String? = nil, errorMessage: String? = nil,
     quotaId: String? = nil, suggestedDelayMs: Int? = nil, latencyMs: Double? = nil, ttfbMs: Double? = nil,
-    rawResponse: Data? = nil, result: ResultRecord? = nil, costUSD: Double? = nil
+    rawResponse: Data? = nil, rawResponseBytes: Int? = nil, result: ResultRecord? = nil
   ) {
+    self.rawResponseBytes = rawResponseBytes
     self.attemptId = attemptId
     self.jobId = jobId
     self.runId = runId
@@ -87,7 +98,6 @@ public struct AttemptFinish: Sendable {
     self.ttfbMs = ttfbMs
     self.rawResponse = rawResponse
     self.result = result
-    self.costUSD = costUSD
   }
 }
 
@@ -120,11 +130,36 @@ public struct ResultRecord: Sendable, Hashable {
   public var toolUsePromptTokens: Int?
   public var totalTokens: Int?
   public var usageJSON: String?
+  /// Why the usage was not trusted (a negative, absurd or unreadable count): the result is then
+  /// unpriced, its token columns are nil and `usageJSON` keeps what the server said.
+  public var usageInvalid: String?
   public var costUSD: Double?
   public var priceVersion: String?
   public var latencyMs: Double?
   public var ttfbMs: Double?
   public var createdAt: Double
+  /// How the answer was obtained; nil lets the ledger derive it (`valid` for a job that
+  /// succeeded, `invalid` with the failure reason otherwise).
+  public var obtained: AnswerObtained?
+  public var obtainedReason: String?
+  /// The first answer's text when this one came from a re-ask or a larger maxOutputTokens.
+  public var originalAnswerText: String?
+  /// The catalog model whose rates priced the answer (the model that ran, after routing).
+  public var servedModel: String?
+  /// The tier that ran (`standard`, `flex`, `priority`), as the response said.
+  public var serviceTier: String?
+  /// Inline media parts of the answer: `[{"candidate","part","mimeType","bytes"}]` (bytes in the raw response).
+  public var mediaJSON: String?
+  /// Google Maps grounding sources: `[{"uri","title","placeId"}]`.
+  public var mapsSourcesJSON: String?
+  /// The first candidate's safety ratings (and the prompt's, when it was blocked).
+  public var safetyRatingsJSON: String?
+  /// The harm category that blocked the prompt or the candidate.
+  public var blockCategory: String?
+  public var citationsJSON: String?
+  public var groundingSupportsJSON: String?
+  /// Every candidate when there are several: `[{"index","text","finishReason"}]`.
+  public var candidatesJSON: String?
 
   public init(
     jobId: String, attemptId: Int64, runId: Int64, requestHash: String, modelVersion: String? = nil,
@@ -166,5 +201,18 @@ public struct ResultRecord: Sendable, Hashable {
     self.latencyMs = latencyMs
     self.ttfbMs = ttfbMs
     self.createdAt = createdAt
+  }
+}
+
+extension ResultRecord {
+  /// `results.obtained` and `obtained_reason` as stored: the record's own, or derived from the
+  /// attempt's finish: a job that succeeded got a usable answer (at once unless the record
+  /// says how), a job that failed did not, for the job's failure reason.
+  func obtainedColumns(finish f: AttemptFinish) -> (obtained: String, reason: String?) {
+    switch f.jobState {
+    case .succeeded: return ((obtained ?? .valid).rawValue, obtainedReason)
+    case .failed: return (AnswerObtained.invalid.rawValue, obtainedReason ?? f.failureReason ?? jsonError)
+    default: return ((obtained ?? .invalid).rawValue, obtainedReason ?? jsonError)
+    }
   }
 }

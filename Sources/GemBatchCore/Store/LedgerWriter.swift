@@ -277,8 +277,8 @@ public final class LedgerWriter: Sendable {
   }
 
   static let insertAttemptSQL = """
-    INSERT INTO attempts (job_id, run_id, attempt_no, request_hash, streamed, started_at)
-    VALUES (?, ?, ?, ?, ?, ?)
+    INSERT INTO attempts (job_id, run_id, attempt_no, request_hash, streamed, started_at, purpose)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
     """
   static let startJobSQL = """
     UPDATE jobs SET state = 'in_flight', attempt_count = attempt_count + 1, last_run_id = ?,
@@ -288,7 +288,7 @@ public final class LedgerWriter: Sendable {
   static let finishAttemptSQL = """
     UPDATE attempts SET ended_at = ?, outcome = ?, http_status = ?, error_class = ?, error_code = ?,
                         api_status = ?, error_message = ?, quota_id = ?, suggested_delay_ms = ?,
-                        latency_ms = ?, ttfb_ms = ?, raw_response = ?, cost_usd = ?
+                        latency_ms = ?, ttfb_ms = ?, raw_response = ?, cost_usd = ?, total_tokens = ?, raw_response_bytes = ?
     WHERE id = ? AND job_id = ?
     """
   static let finishJobSQL = """
@@ -301,8 +301,10 @@ public final class LedgerWriter: Sendable {
        json_output, json_status, json_error, function_calls, grounding_sources, web_search_queries,
        finish_reason, finish_message, block_reason, truncated, prompt_tokens, cached_tokens,
        candidates_tokens, thoughts_tokens, tool_use_prompt_tokens, total_tokens, usage_json, cost_usd,
-       price_version, latency_ms, ttfb_ms, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       price_version, latency_ms, ttfb_ms, created_at, obtained, obtained_reason, original_answer_text,
+       served_model, service_tier, media, maps_sources, safety_ratings, block_category, citations,
+       grounding_supports, candidates)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     """
 
   /// The five statements, looked up in GRDB's cache once per transaction rather than once per row.
@@ -322,6 +324,9 @@ public final class LedgerWriter: Sendable {
     }
   }
 
+  /// `attempts.error_class` of a per-day quota refusal (`GeminiError`'s class label).
+  static let dailyQuotaClass = "rate_limited_daily"
+
   static func apply(_ op: Op, _ db: Database, _ statements: Statements) throws -> Int64 {
     switch op {
     case .barrier:
@@ -334,6 +339,7 @@ public final class LedgerWriter: Sendable {
       insert.bind(a.requestHash)
       insert.bind(a.streamed)
       insert.bind(a.startedAt)
+      insert.bind((a.purpose ?? .plain(attemptNo: a.attemptNo)).rawValue)
       try insert.run()
       let id = db.lastInsertedRowID
       var job = RawStatement(db, statements.startJob)
@@ -358,6 +364,8 @@ public final class LedgerWriter: Sendable {
       attempt.bind(f.ttfbMs)
       attempt.bind(f.rawResponse)
       attempt.bind(f.costUSD ?? f.result?.costUSD)
+      attempt.bind(f.totalTokens ?? f.result?.totalTokens)
+      attempt.bind(f.rawResponseBytes)
       attempt.bind(f.attemptId)
       attempt.bind(f.jobId)
       try attempt.run()
@@ -371,6 +379,15 @@ public final class LedgerWriter: Sendable {
       job.bind(f.jobId)
       try job.run()
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(f.jobId)") }
+      if f.errorClass == Self.dailyQuotaClass {
+        // A per-day quota is out until its reset: remembered with the outcome that said so, so a
+        // resume before then sends one probe (`Store.quotaStops`), whoever stopped the run.
+        try db.execute(
+          sql: """
+            INSERT OR REPLACE INTO quota_stops (model, quota_id, resets_at, recorded_at)
+            SELECT model, ?, ?, ? FROM jobs WHERE id = ?
+            """, arguments: [f.quotaId ?? "", QuotaReset.next(after: f.endedAt), f.endedAt, f.jobId])
+      }
       if let r = f.result {
         var result = RawStatement(db, statements.insertResult)
         result.bind(r.jobId)
@@ -403,7 +420,24 @@ public final class LedgerWriter: Sendable {
         result.bind(r.latencyMs)
         result.bind(r.ttfbMs)
         result.bind(r.createdAt)
+        let (obtained, reason) = r.obtainedColumns(finish: f)
+        result.bind(obtained)
+        result.bind(reason)
+        result.bind(r.originalAnswerText)
+        result.bind(r.servedModel)
+        result.bind(r.serviceTier)
+        result.bind(r.mediaJSON)
+        result.bind(r.mapsSourcesJSON)
+        result.bind(r.safetyRatingsJSON)
+        result.bind(r.blockCategory)
+        result.bind(r.citationsJSON)
+        result.bind(r.groundingSupportsJSON)
+        result.bind(r.candidatesJSON)
         try result.run()
+        if let why = r.usageInvalid {
+          // Rare (a server sent counts nobody can bill), so its own statement keeps the hot insert as is.
+          try db.execute(sql: "UPDATE results SET usage_invalid = ? WHERE job_id = ?", arguments: [why, r.jobId])
+        }
       }
       return f.attemptId
     }

@@ -93,6 +93,7 @@ extension Store {
         sql: """
           UPDATE jobs SET state = 'pending', not_before = NULL, last_run_id = :run, updated_at = :t
           WHERE state IN ('waiting', 'in_flight') AND \(inFile)
+            AND id NOT IN (\(Self.liveBatchJobsSQL))
           """, arguments: args)
       if retryFailed {
         try db.execute(

@@ -48,8 +48,9 @@ extension Store {
       let insert = try db.cachedStatement(
         sql: """
           INSERT INTO jobs (id, seq, source_file, source_line, model, request_hash, request_json, metadata_json,
-                            est_input_tokens, json_mode, state, attempt_count, last_run_id, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+                            est_input_tokens, json_mode, state, attempt_count, last_run_id, updated_at,
+                            facts, output_schema, schema_dialect, uses_search, max_output_tokens)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, 1, ?, ?, ?, ?)
           ON CONFLICT(id) DO NOTHING
           """)
       let keep = try db.cachedStatement(
@@ -59,7 +60,8 @@ extension Store {
                           attempt_count = CASE WHEN ? THEN 0 ELSE attempt_count END,
                           not_before = CASE WHEN ? = 'pending' THEN NULL ELSE not_before END,
                           failure_class = CASE WHEN ? = 'pending' THEN NULL ELSE failure_class END,
-                          failure_reason = CASE WHEN ? = 'pending' THEN NULL ELSE failure_reason END
+                          failure_reason = CASE WHEN ? = 'pending' THEN NULL ELSE failure_reason END,
+                          facts = 1, output_schema = ?, schema_dialect = ?, uses_search = ?, max_output_tokens = ?
           WHERE id = ?
           """)
       let change = try db.cachedStatement(
@@ -67,13 +69,15 @@ extension Store {
           UPDATE jobs SET source_file = ?, source_line = ?, model = ?, request_hash = ?, request_json = ?,
                           metadata_json = ?, est_input_tokens = ?, json_mode = ?, state = 'pending',
                           attempt_count = 0, not_before = NULL, failure_class = NULL, failure_reason = NULL,
-                          last_run_id = ?, updated_at = ?
+                          last_run_id = ?, updated_at = ?,
+                          facts = 1, output_schema = ?, schema_dialect = ?, uses_search = ?, max_output_tokens = ?
           WHERE id = ?
           """)
       let dropResult = try db.cachedStatement(sql: "DELETE FROM results WHERE job_id = ?")
 
       for job in jobs {
         let metadata = job.metadata.map { $0.serialized() }
+        let facts = JobFacts(job)
         // A new id (every job of a fresh store) costs one statement: the insert, which does
         // nothing when the id is known; only then is the known row read. Bound through the C API
         // (`RawStatement`): GRDB's argument array was a fifth of the store thread's time.
@@ -90,6 +94,10 @@ extension Store {
         row.bind(job.isJSONMode)
         row.bind(runId)
         row.bind(t)
+        row.bind(facts.outputSchemaJSON)
+        row.bind(facts.schemaDialect)
+        row.bind(facts.usesSearch)
+        row.bind(facts.maxOutputTokens)
         try row.run()
         if db.changesCount == 1 {
           nextSeq += 1
@@ -120,7 +128,8 @@ extension Store {
         if oldHash != job.requestHash {
           try change.execute(arguments: [
             job.sourceFile, job.sourceLine, job.model, job.requestHash, job.body, metadata,
-            job.estimatedInputTokens, job.isJSONMode, runId, t, job.id,
+            job.estimatedInputTokens, job.isJSONMode, runId, t, facts.outputSchemaJSON, facts.schemaDialect,
+            facts.usesSearch, facts.maxOutputTokens, job.id,
           ])
           try dropResult.execute(arguments: [job.id])
           stats.changed += 1
@@ -145,13 +154,17 @@ extension Store {
           } else {
             stats.failedKept += 1
           }
-        case .waiting, .inFlight: state = .pending
+        case .waiting: state = .pending
+        case .inFlight:
+          // Its request is in a live batch: it comes back with the batch's output.
+          state = try Self.isHeldByLiveBatch(db, jobId: job.id) ? .inFlight : .pending
         case .pending: break
         }
         if state == .pending { stats.toRun += 1 }
         try keep.execute(arguments: [
           job.sourceFile, job.sourceLine, metadata, job.estimatedInputTokens, job.isJSONMode, state.rawValue, runId,
-          t, resetAttempts, state.rawValue, state.rawValue, state.rawValue, job.id,
+          t, resetAttempts, state.rawValue, state.rawValue, state.rawValue, facts.outputSchemaJSON, facts.schemaDialect,
+          facts.usesSearch, facts.maxOutputTokens, job.id,
         ])
       }
       return stats
@@ -169,19 +182,24 @@ extension Store {
       return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map {
         RunnableJob(
           id: $0[0], seq: $0[1], model: $0[2], body: $0[3], requestHash: $0[4], estInputTokens: $0[5],
-          jsonMode: $0[6], attemptCount: $0[7])
+          jsonMode: $0[6], attemptCount: $0[7],
+          facts: ($0[8] as Int?) == 1
+            ? JobFacts(outputSchemaJSON: $0[9], schemaDialect: $0[10], usesSearch: $0[11], maxOutputTokens: $0[12])
+            : nil)
       }
     }
   }
 
   static let runnableSQL = """
-    SELECT id, seq, model, request_json, request_hash, est_input_tokens, json_mode, attempt_count
+    SELECT id, seq, model, request_json, request_hash, est_input_tokens, json_mode, attempt_count,
+           facts, output_schema, schema_dialect, uses_search, max_output_tokens
     FROM jobs WHERE state = 'pending' AND seq > ?1 ORDER BY seq LIMIT ?2
     """
 
   /// `?1` after seq, `?2` limit, `?3` run.
   static let runnableInRunSQL = """
-    SELECT j.id, j.seq, j.model, j.request_json, j.request_hash, j.est_input_tokens, j.json_mode, j.attempt_count
+    SELECT j.id, j.seq, j.model, j.request_json, j.request_hash, j.est_input_tokens, j.json_mode, j.attempt_count,
+           j.facts, j.output_schema, j.schema_dialect, j.uses_search, j.max_output_tokens
     FROM jobs j WHERE j.state = 'pending' AND j.seq > ?1 AND \(lastRunSQL(job: "j")) = ?3
     ORDER BY j.seq LIMIT ?2
     """

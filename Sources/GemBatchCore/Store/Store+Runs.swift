@@ -56,21 +56,41 @@ extension Store {
   /// Marks attempts left open by a dead process as `lost` (ended now), puts their `in_flight`
   /// jobs back to `pending`, and marks their runs `crashed` if they still say `running`.
   /// Returns the attempts marked now. Call before a new run sends anything.
-  public func recoverLostAttempts() throws -> [LostAttempt] {
+  ///
+  /// A lost attempt counts toward `maxAttempts` (as River and Sidekiq count a crashed attempt):
+  /// with it given, a job left `pending` or `waiting` that has used `maxAttempts` attempts ends
+  /// `failed` / `attempts_exhausted` instead of being sent again, so a crash loop cannot pay
+  /// for a job forever.
+  public func recoverLostAttempts(maxAttempts: Int? = nil) throws -> [LostAttempt] {
     let t = now()
     return try write { db in
+      // A live batch's attempts are open by design (their requests are with Google): not lost.
+      let held = try db.tableExists("batch_jobs") ? " AND id NOT IN (\(Self.liveBatchAttemptsSQL))" : ""
       let rows = try Row.fetchAll(
-        db, sql: "SELECT id, job_id, run_id, started_at FROM attempts WHERE ended_at IS NULL ORDER BY id")
+        db, sql: "SELECT id, job_id, run_id, started_at FROM attempts WHERE ended_at IS NULL\(held) ORDER BY id")
       let lost = rows.map { LostAttempt(attemptId: $0[0], jobId: $0[1], runId: $0[2], startedAt: $0[3]) }
+      if !lost.isEmpty {
+        try db.execute(
+          sql: "UPDATE attempts SET outcome = 'lost', ended_at = ? WHERE ended_at IS NULL\(held)", arguments: [t])
+        try db.execute(
+          sql: """
+            UPDATE jobs SET state = 'pending', updated_at = ?
+            WHERE state = 'in_flight' AND id IN (SELECT job_id FROM attempts WHERE outcome = 'lost' AND ended_at = ?)
+            """,
+          arguments: [t, t])
+      }
+      if let maxAttempts {
+        // Driven from the few lost attempts (a partial index), not from every pending job.
+        try db.execute(
+          sql: """
+            UPDATE jobs SET state = 'failed', failure_class = 'attempts_exhausted', not_before = NULL,
+              failure_reason = attempt_count || ' attempt(s) used, the last lost in flight (sent, outcome unknown, possibly billed)',
+              updated_at = ?
+            WHERE id IN (SELECT job_id FROM attempts WHERE outcome = 'lost')
+              AND state IN ('pending', 'waiting') AND attempt_count >= ?
+            """, arguments: [t, max(1, maxAttempts)])
+      }
       guard !lost.isEmpty else { return [] }
-      try db.execute(
-        sql: "UPDATE attempts SET outcome = 'lost', ended_at = ? WHERE ended_at IS NULL", arguments: [t])
-      try db.execute(
-        sql: """
-          UPDATE jobs SET state = 'pending', updated_at = ?
-          WHERE state = 'in_flight' AND id IN (SELECT job_id FROM attempts WHERE outcome = 'lost' AND ended_at = ?)
-          """,
-        arguments: [t, t])
       for runId in Set(lost.map(\.runId)) {
         try db.execute(
           sql: """

@@ -7,13 +7,15 @@ extension Store {
   /// replaced since (a changed request, `--retry-failed`, another endpoint) still count.
   /// The budget caps what was paid, not what the kept results cost. Attempts lost in a crash
   /// have no known cost and are not counted (`status` lists them). Attempts written before
-  /// `v3-trust` had no cost of their own: for them the results still in the store are counted.
+  /// `v3-struct-obtained` had no cost of their own: for them the results still in the store are
+  /// counted (older than `v3-trust` and without a cost: a range of `results_attempt`).
   ///
   /// Cost: the `attempts_paid` index (job id and cost of paid attempts only), joined to `jobs`
   /// unless the files hold every job of the store (then the index alone is summed).
   public func spentUSD(files: [String]? = nil) throws -> Double {
     try read { db in
-      let since = try Int64.fetchOne(db, sql: "SELECT value FROM store_info WHERE key = 'attempt_cost_since'") ?? 1
+      let since =
+        try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM store_info WHERE key = 'attempt_cost_since'") ?? 1
       var whole = files == nil
       var args = StatementArguments()
       var inFiles = ""
@@ -33,7 +35,12 @@ extension Store {
       if whole {
         paid = try Double.fetchOne(db, sql: "SELECT TOTAL(cost_usd) FROM attempts WHERE cost_usd IS NOT NULL") ?? 0
         legacy =
-          try Double.fetchOne(db, sql: "SELECT TOTAL(cost_usd) FROM results WHERE attempt_id < ?", arguments: [since]) ?? 0
+          try Double.fetchOne(
+            db,
+            sql: """
+              SELECT TOTAL(r.cost_usd) FROM results r JOIN attempts a ON a.id = r.attempt_id
+              WHERE r.attempt_id < ? AND a.cost_usd IS NULL
+              """, arguments: [since]) ?? 0
       } else {
         paid =
           try Double.fetchOne(
@@ -45,7 +52,10 @@ extension Store {
         legacy =
           try Double.fetchOne(
             db,
-            sql: "SELECT TOTAL(r.cost_usd) FROM results r JOIN jobs j ON j.id = r.job_id WHERE r.attempt_id < ? AND \(inFiles)",
+            sql: """
+              SELECT TOTAL(r.cost_usd) FROM results r JOIN jobs j ON j.id = r.job_id JOIN attempts a ON a.id = r.attempt_id
+              WHERE r.attempt_id < ? AND a.cost_usd IS NULL AND \(inFiles)
+              """,
             arguments: [since] + args) ?? 0
       }
       return paid + legacy
@@ -74,6 +84,21 @@ extension Store {
     return try write { db in
       try db.execute(sql: "DELETE FROM quota_stops WHERE resets_at <= ?", arguments: [t])
       return try Self.quotaStops(db, now: t)
+    }
+  }
+
+  /// Forgets the stops of those of `models` that got an answer in run `runId` (a probe that
+  /// succeeded: the quota has room again). The run's results are found through `results_run`.
+  public func clearQuotaStops(answeredIn runId: Int64, models: Set<String>) throws {
+    guard !models.isEmpty else { return }
+    try write { db in
+      for model in models {
+        try db.execute(
+          sql: """
+            DELETE FROM quota_stops WHERE model = ?1 AND EXISTS (
+              SELECT 1 FROM results r JOIN jobs j ON j.id = r.job_id WHERE r.run_id = ?2 AND j.model = ?1)
+            """, arguments: [model, runId])
+      }
     }
   }
 

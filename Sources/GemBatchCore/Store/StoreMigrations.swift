@@ -9,15 +9,38 @@ enum StoreMigrations {
     // `foreign_key_check` that follows a `.deferred` migration (seconds on a million-job store).
     // Fine for migrations that add tables, indexes and views; one that rebuilds a table needs `.deferred`.
     m.registerMigration("v2-run-files", foreignKeyChecks: .immediate, migrate: v2RunFiles)
+    m.registerMigration("v3-lead-job-facts", foreignKeyChecks: .immediate, migrate: v3JobFacts)
+    m.registerMigration("v3-struct-obtained", foreignKeyChecks: .immediate, migrate: v3StructObtained)
+    m.registerMigration("v3-hostile-bounds", foreignKeyChecks: .immediate, migrate: v3HostileBounds)
+    m.registerMigration("v3-catalog-results", foreignKeyChecks: .immediate, migrate: v3CatalogResults)
+    m.registerMigration("v3-batch", foreignKeyChecks: .immediate, migrate: v3Batch)
     m.registerMigration("v3-trust", foreignKeyChecks: .immediate, migrate: v3Trust)
     return m
   }
 
-  static let knownIdentifiers: Set<String> = ["v1", "v2-run-files", "v3-trust"]
+  static let knownIdentifiers: Set<String> = [
+    "v1", "v2-run-files", "v3-lead-job-facts", "v3-struct-obtained", "v3-hostile-bounds", "v3-catalog-results",
+    "v3-batch", "v3-trust",
+  ]
 
   /// Identifiers only gembatch writes: a `grdb_migrations` table with none of them belongs to
   /// another application that also uses GRDB.
   static let gembatchMarkers: Set<String> = ["v1"]
+
+  /// What a job already knows of itself, kept beside its body so that nothing re-parses a
+  /// (possibly base64-heavy) request to find it again: its output schema and dialect, whether it
+  /// searches, its maxOutputTokens. `facts` is 1 once they are filled (jobs synced before this
+  /// migration have 0 and are parsed the old way until their file is read again). Columns only.
+  static func v3JobFacts(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE jobs ADD COLUMN facts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN output_schema TEXT;
+        ALTER TABLE jobs ADD COLUMN schema_dialect TEXT;
+        ALTER TABLE jobs ADD COLUMN uses_search INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN max_output_tokens INTEGER;
+        """)
+  }
 
   static func v1(_ db: Database) throws {
     try db.execute(
@@ -207,6 +230,119 @@ enum StoreMigrations {
         """)
   }
 
+  /// How each answer was obtained (issue 14's repairs): `results.obtained` (`valid`,
+  /// `repaired_local`, `repaired_reask`, `grown`, `invalid`) with its reason and the first
+  /// answer's text when a later attempt replaced it; `attempts.purpose` (`first`, `retry`,
+  /// `reask`, `grow`) and each attempt's own cost and tokens, so a repaired job's extra cost is a
+  /// sum over its attempts. Columns only: instant, and independent of other migrations. Rows
+  /// written before it have NULLs, read as `Store.obtainedSQL` derives them.
+  static func v3StructObtained(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN obtained TEXT;
+        ALTER TABLE results ADD COLUMN obtained_reason TEXT;
+        ALTER TABLE results ADD COLUMN original_answer_text TEXT;
+        ALTER TABLE attempts ADD COLUMN purpose TEXT;
+        ALTER TABLE attempts ADD COLUMN cost_usd REAL;
+        ALTER TABLE attempts ADD COLUMN total_tokens INTEGER;
+        """)
+  }
+
+  /// What a hostile server can no longer hide: `results.usage_invalid` says why a result's usage
+  /// was not trusted (negative, absurd or unreadable counts; the result is then unpriced and its
+  /// token columns are NULL, the raw usage stays in `usage_json` and the raw body), and
+  /// `attempts.raw_response_bytes` is the body's full length when only a prefix was kept.
+  static func v3HostileBounds(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN usage_invalid TEXT;
+        ALTER TABLE attempts ADD COLUMN raw_response_bytes INTEGER;
+        """)
+  }
+
+  /// What the model catalog adds to a result (issue 12): the model whose rates priced it (after
+  /// routing), the tier that ran, and the parts of the answer that were only in the raw body —
+  /// media, Maps sources, safety ratings and the blocking category, citations, grounding supports,
+  /// every candidate. Columns only: instant on a store of any size.
+  static func v3CatalogResults(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE results ADD COLUMN served_model TEXT;
+        ALTER TABLE results ADD COLUMN service_tier TEXT;
+        ALTER TABLE results ADD COLUMN media TEXT;
+        ALTER TABLE results ADD COLUMN maps_sources TEXT;
+        ALTER TABLE results ADD COLUMN safety_ratings TEXT;
+        ALTER TABLE results ADD COLUMN block_category TEXT;
+        ALTER TABLE results ADD COLUMN citations TEXT;
+        ALTER TABLE results ADD COLUMN grounding_supports TEXT;
+        ALTER TABLE results ADD COLUMN candidates TEXT;
+        """)
+  }
+
+  /// Batch Mode: the store's own id (for batch display names), one row per batch (committed as
+  /// `creating` before the create call), which jobs each batch holds and the attempt it stands
+  /// for, and the Files API uploads (matched by sha256, reused until they expire). New tables and
+  /// indexes only, so it is independent of every other migration.
+  static func v3Batch(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE IF NOT EXISTS store_info (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO store_info (key, value) VALUES ('store_id', lower(hex(randomblob(8))));
+
+        CREATE TABLE batches (
+          id              INTEGER PRIMARY KEY,
+          shard_hash      TEXT NOT NULL,
+          display_name    TEXT NOT NULL UNIQUE,
+          model           TEXT NOT NULL,
+          phase           TEXT NOT NULL,
+          name            TEXT UNIQUE,
+          state_raw       TEXT,
+          job_count       INTEGER NOT NULL,
+          est_tokens      INTEGER NOT NULL DEFAULT 0,
+          request_count   INTEGER NOT NULL DEFAULT 0,
+          succeeded_count INTEGER NOT NULL DEFAULT 0,
+          failed_count    INTEGER NOT NULL DEFAULT 0,
+          pending_count   INTEGER NOT NULL DEFAULT 0,
+          input_file      TEXT,
+          input_deleted   INTEGER NOT NULL DEFAULT 0,
+          output_file     TEXT,
+          run_id          INTEGER REFERENCES runs(id),
+          created_at      REAL NOT NULL,
+          submitted_at    REAL,
+          api_create_time TEXT,
+          updated_at      REAL NOT NULL,
+          expires_at      REAL,
+          ended_at        REAL,
+          outcome         TEXT,
+          error_message   TEXT
+        );
+        CREATE INDEX batches_phase ON batches(phase);
+
+        CREATE TABLE batch_jobs (
+          batch_id   INTEGER NOT NULL REFERENCES batches(id),
+          job_id     TEXT NOT NULL REFERENCES jobs(id),
+          attempt_id INTEGER REFERENCES attempts(id),
+          PRIMARY KEY (batch_id, job_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX batch_jobs_job ON batch_jobs(job_id);
+        CREATE INDEX batch_jobs_attempt ON batch_jobs(attempt_id);
+
+        CREATE TABLE uploads (
+          sha256      TEXT PRIMARY KEY,
+          file_name   TEXT NOT NULL,
+          size        INTEGER NOT NULL,
+          mime_type   TEXT,
+          purpose     TEXT NOT NULL,
+          uploaded_at REAL NOT NULL,
+          expires_at  REAL NOT NULL,
+          deleted_at  REAL
+        );
+        """)
+  }
+
   /// One writer per store, answers tied to their endpoint, per-attempt cost, per-day quota
   /// stops and the files a job file refers to (issue 10). Columns, tables and indexes only;
   /// nothing is rebuilt (`.immediate`). Only `results_run` reads existing rows: about a second
@@ -216,9 +352,9 @@ enum StoreMigrations {
   ///   it and where it sent (`runs.endpoint` already holds the base URL). NULL on older runs:
   ///   their kind is read off the URL (`EndpointIdentity.kind(forURL:)`).
   /// - `results_run`: the results of given runs (a success from another endpoint runs again).
-  /// - `attempts.cost_usd`: what the attempt's answer cost, written with its outcome, so spend
-  ///   over all runs survives a result being replaced. `store_info.attempt_cost_since` is the
-  ///   first attempt id that has it (older spend is read from `results`).
+  /// - `attempts_paid`: the paid attempts (`attempts.cost_usd`, from `v3-struct-obtained`), for
+  ///   `Store.spentUSD`. `store_info.attempt_cost_since` is the first attempt id after this
+  ///   migration; the spend of older attempts without a cost of their own is read from `results`.
   /// - `store_claims`: the one process writing the store now (`StoreClaim`), with a heartbeat.
   /// - `quota_stops`: per-day quotas that stopped a run, and when they reset.
   /// - `source_file_refs`: schema and inline files a job file's jobs read, with their content
@@ -230,16 +366,16 @@ enum StoreMigrations {
         ALTER TABLE runs ADD COLUMN endpoint_kind TEXT;
         ALTER TABLE runs ADD COLUMN pid INTEGER;
         ALTER TABLE runs ADD COLUMN host TEXT;
-        ALTER TABLE attempts ADD COLUMN cost_usd REAL;
         CREATE INDEX attempts_paid ON attempts(job_id, cost_usd) WHERE cost_usd IS NOT NULL;
         CREATE INDEX results_run ON results(run_id);
         ALTER TABLE source_files ADD COLUMN stamp TEXT;
 
-        CREATE TABLE store_info (
+        CREATE TABLE IF NOT EXISTS store_info (
           key   TEXT PRIMARY KEY,
-          value
+          value TEXT NOT NULL
         ) WITHOUT ROWID;
-        INSERT INTO store_info (key, value) VALUES ('attempt_cost_since', (SELECT COALESCE(MAX(id), 0) + 1 FROM attempts));
+        INSERT OR IGNORE INTO store_info (key, value)
+          VALUES ('attempt_cost_since', (SELECT COALESCE(MAX(id), 0) + 1 FROM attempts));
 
         CREATE TABLE store_claims (
           id           INTEGER PRIMARY KEY CHECK (id = 1),

@@ -16,6 +16,11 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
   case interrupted
   case quotaStopped = "quota_stopped"
   case budgetStopped = "budget_stopped"
+  case authFailed = "auth_failed"
+  case unreachable
+  case failFast = "fail_fast"
+  case parked
+  case storeFailed = "store_failed"
   case crashed
   /// Refused before anything was sent: bad job lines, an id another file holds.
   case refused
@@ -181,6 +186,40 @@ public struct RunnableJob: Sendable, Hashable {
   public var jsonMode: Bool
   /// Attempts made so far (across runs, since the request last changed).
   public var attemptCount: Int
+  /// The job's own facts (nil `facts` on a job synced before they were stored: parse the body).
+  public var facts: JobFacts?
+}
+
+/// What a job knows of itself, stored with it (`jobs.output_schema` … `max_output_tokens`).
+public struct JobFacts: Sendable, Hashable {
+  /// The output schema as compact JSON, and its dialect (`json`: responseJsonSchema, `openapi`: responseSchema).
+  public var outputSchemaJSON: String?
+  public var schemaDialect: String?
+  public var usesSearch: Bool
+  public var maxOutputTokens: Int?
+
+  public init(outputSchemaJSON: String? = nil, schemaDialect: String? = nil, usesSearch: Bool = false, maxOutputTokens: Int? = nil) {
+    self.outputSchemaJSON = outputSchemaJSON
+    self.schemaDialect = schemaDialect
+    self.usesSearch = usesSearch
+    self.maxOutputTokens = maxOutputTokens
+  }
+
+  init(_ job: Job) {
+    switch job.outputSchema {
+    case .jsonSchema(let s)?:
+      outputSchemaJSON = s.serialized()
+      schemaDialect = "json"
+    case .openAPI(let s)?:
+      outputSchemaJSON = s.serialized()
+      schemaDialect = "openapi"
+    case nil:
+      outputSchemaJSON = nil
+      schemaDialect = nil
+    }
+    usesSearch = job.usesSearch
+    maxOutputTokens = job.maxOutputTokens
+  }
 }
 
 /// Jobs per state. `total` always equals the sum of the five states.

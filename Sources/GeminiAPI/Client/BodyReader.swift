@@ -7,7 +7,14 @@ import NIOCore
 struct BodyReader {
   let stream: GeminiClient.StreamOptions?
   let decoder: JSONDecoder
-  private(set) var raw = Data()
+  /// The body in pieces of at most `pieceSize` bytes. A growing body is never copied into a
+  /// bigger buffer while it is read: at concurrency 64, those copies (old and new buffer alive
+  /// together) made the memory of huge bodies about twice what the client's budget allowed. A
+  /// body of one piece (nearly every answer) is used as is.
+  private var pieces: [Data] = []
+  /// Bytes kept so far.
+  private(set) var byteCount = 0
+  static let pieceSize = 1 << 20
   private(set) var assembler = StreamAssembler()
   private var parser = SSEParser()
   private var sse = false
@@ -20,14 +27,66 @@ struct BodyReader {
     self.decoder = decoder
   }
 
+  /// - Parameter contentLength: the bytes that will be kept, when known (capacity is reserved).
   mutating func begin(streamingSSE: Bool, contentLength: Int?) {
     sse = streamingSSE
-    if let contentLength, contentLength > 0 { raw.reserveCapacity(min(contentLength, GeminiClient.maxBodyBytes)) }
+    if let contentLength, contentLength > 0 {
+      var first = Data()
+      first.reserveCapacity(min(contentLength, Self.pieceSize))
+      pieces = [first]
+    }
+  }
+
+  /// The whole body (joined once per call when it spans several pieces).
+  var raw: Data {
+    switch pieces.count {
+    case 0: return Data()
+    case 1: return pieces[0]
+    default:
+      var d = Data()
+      d.reserveCapacity(byteCount)
+      for p in pieces { d.append(p) }
+      return d
+    }
+  }
+
+  /// The first `n` bytes, without joining the rest.
+  func prefix(_ n: Int) -> Data {
+    var d = Data()
+    for p in pieces {
+      if d.count >= n { break }
+      d.append(p.prefix(n - d.count))
+    }
+    return d
+  }
+
+  private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    var at = 0
+    while at < bytes.count {
+      if pieces.isEmpty || pieces[pieces.count - 1].count >= Self.pieceSize {
+        var next = Data()
+        // The first piece grows as Data does (small answers stay small); later ones are whole.
+        if !pieces.isEmpty { next.reserveCapacity(Self.pieceSize) }
+        pieces.append(next)
+      }
+      let n = min(Self.pieceSize - pieces[pieces.count - 1].count, bytes.count - at)
+      pieces[pieces.count - 1].append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]))
+      at += n
+    }
+    byteCount += bytes.count
+  }
+
+  /// Forgets the body and the assembled stream (the exchange holds what it needs).
+  mutating func discardBody() {
+    pieces = []
+    byteCount = 0
+    assembler = StreamAssembler()
+    parser = SSEParser()
   }
 
   /// Appends a chunk; returns true when it completed the first SSE event.
   mutating func consume(_ chunk: ByteBuffer) -> Bool {
-    chunk.withUnsafeReadableBytes { raw.append($0.bindMemory(to: UInt8.self)) }
+    chunk.withUnsafeReadableBytes { append($0) }
     guard sse, streamError == nil else { return false }
     return handle(parser.feed(chunk.readableBytesView))
   }
@@ -56,12 +115,24 @@ struct BodyReader {
     return before == 0 && assembler.eventCount > 0
   }
 
+  /// The outcome of a whole stored transcript, parsed again (after redaction changed its bytes).
+  static func reassemble(_ raw: Data, status: Int, decoder: JSONDecoder) -> Result<GenerateContentResponse, GeminiError> {
+    var r = BodyReader(stream: nil, decoder: decoder)
+    r.begin(streamingSSE: true, contentLength: raw.count)
+    var buffer = ByteBuffer()
+    buffer.writeBytes(raw)
+    _ = r.consume(buffer)
+    _ = r.finish()
+    return r.streamResult(status: status)
+  }
+
   /// The outcome of a complete 2xx stream body.
   func streamResult(status: Int) -> Result<GenerateContentResponse, GeminiError> {
     if let streamError { return .failure(streamError) }
     if assembler.eventCount == 0 {
       // No SSE event at all: a server that ignored `alt=sse` may have sent one JSON object or the
       // JSON array stream form.
+      let raw = self.raw
       let first = raw.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
       if first == UInt8(ascii: "["), let a = try? StreamAssembler.assemble(jsonArrayStream: raw), a.finished {
         return .success(a.response)

@@ -7,7 +7,11 @@ public struct Exchange: Sendable {
   /// HTTP status, nil when no answer arrived (connect error, timeout before headers).
   public var httpStatus: Int?
   /// The raw body bytes, or for a stream the raw SSE transcript as received (possibly partial).
+  /// A failed or oversized body is cut to a prefix: see `bodyBytes`. The key is redacted.
   public var rawBody: Data
+  /// The body's full length (as far as it is known: the content-length, else the bytes that
+  /// arrived before reading stopped) when `rawBody` holds only a prefix; nil when it is whole.
+  public var bodyBytes: Int?
   /// The decoded (for streams: assembled) response, or why there is none.
   public var result: Result<GenerateContentResponse, GeminiError>
   /// `Retry-After` in seconds, when the server sent it.
@@ -19,19 +23,26 @@ public struct Exchange: Sendable {
   public var streamed: Bool
   /// Number of SSE events received (0 for non-stream).
   public var eventCount: Int
+  /// The `x-gemini-service-tier` response header: the tier that actually ran (flex, standard,
+  /// priority; a priority request past its limit says standard).
+  public var serviceTier: String?
 
   public init(
     httpStatus: Int?, rawBody: Data, result: Result<GenerateContentResponse, GeminiError>, retryAfter: Duration? = nil,
-    latency: Duration, timeToFirstByte: Duration? = nil, streamed: Bool = false, eventCount: Int = 0
+    latency: Duration, timeToFirstByte: Duration? = nil, streamed: Bool = false, eventCount: Int = 0,
+    bodyBytes: Int? = nil,
+    serviceTier: String? = nil
   ) {
     self.httpStatus = httpStatus
     self.rawBody = rawBody
+    self.bodyBytes = bodyBytes
     self.result = result
     self.retryAfter = retryAfter
     self.latency = latency
     self.timeToFirstByte = timeToFirstByte
     self.streamed = streamed
     self.eventCount = eventCount
+    self.serviceTier = serviceTier
   }
 
   public var response: GenerateContentResponse? { try? result.get() }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Sends requests to the Gemini native API (Google, CometAPI, the mock) and returns every outcome
 /// as an `Exchange`: these methods never throw. The API key goes only into a header.
@@ -27,24 +28,35 @@ public struct GeminiClient: Sendable {
   public let logger: Logger
   /// Built once per URL: content type and auth headers, the parsed URL.
   private let templates: RequestTemplates
-  /// Largest body kept in memory.
-  public static let maxBodyBytes = 64 << 20
+  /// Takes the key out of everything a server sends back (bodies, error texts) before an
+  /// `Exchange` leaves the client.
+  public let redactor: Redactor
+  /// Set when the key cannot go in a header: every request then fails at once, unsent.
+  private let keyProblem: String?
+  /// How much of each body is read and kept (see `BodyLimits`).
+  public let bodyLimits: BodyLimits
+  /// Shared by every request of this client (and its copies).
+  let bodyBudget: BodyBudget
 
   /// Uses a client you own. Its configuration decides the connect and read timeouts (build it with
   /// `httpClientConfiguration(timeouts:maxConnections:)` to match `timeouts`); `timeouts.total`
   /// is enforced here for every request.
   public init(
-    httpClient: HTTPClient, endpoint: Endpoint, timeouts: Timeouts = .init(),
+    httpClient: HTTPClient, endpoint: Endpoint, timeouts: Timeouts = .init(), bodyLimits: BodyLimits = .init(),
     logger: Logger = Logger(label: "gembatch.gemini-client")
   ) {
     self.httpClient = httpClient
     self.endpoint = endpoint
     self.timeouts = timeouts
     self.logger = logger
+    self.bodyLimits = bodyLimits
+    self.bodyBudget = BodyBudget(limit: bodyLimits.bufferBudget)
     var h = HTTPHeaders()
     h.add(name: "content-type", value: "application/json")
     h.add(name: "accept", value: "application/json, text/event-stream")
-    if let key = endpoint.apiKey {
+    self.redactor = Redactor(secret: endpoint.apiKey)
+    self.keyProblem = endpoint.apiKey.flatMap(Endpoint.keyProblem)
+    if let key = endpoint.apiKey, keyProblem == nil {
       switch endpoint.auth {
       case .googApiKey: h.add(name: "x-goog-api-key", value: key)
       case .bearer: h.add(name: "authorization", value: "Bearer \(key)")
@@ -72,7 +84,7 @@ public struct GeminiClient: Sendable {
   /// Runs `body` with a client backed by a fresh `HTTPClient`, and shuts that client down on every
   /// path: normal return, thrown error and cancellation.
   public static func withGeminiClient<T>(
-    endpoint: Endpoint, timeouts: Timeouts = .init(), maxConnections: Int = 64,
+    endpoint: Endpoint, timeouts: Timeouts = .init(), maxConnections: Int = 64, bodyLimits: BodyLimits = .init(),
     logger: Logger = Logger(label: "gembatch.gemini-client"),
     isolation: isolated (any Actor)? = #isolation,
     _ body: (GeminiClient) async throws -> T
@@ -81,7 +93,7 @@ public struct GeminiClient: Sendable {
       eventLoopGroup: HTTPClient.defaultEventLoopGroup,
       configuration: httpClientConfiguration(timeouts: timeouts, maxConnections: maxConnections),
       backgroundActivityLogger: logger)
-    let client = GeminiClient(httpClient: http, endpoint: endpoint, timeouts: timeouts, logger: logger)
+    let client = GeminiClient(httpClient: http, endpoint: endpoint, timeouts: timeouts, bodyLimits: bodyLimits, logger: logger)
     let result: T
     do {
       result = try await body(client)
@@ -159,12 +171,29 @@ public struct GeminiClient: Sendable {
   /// whole exchange there, body and stream included, so `timeouts.total` needs no timer of ours;
   /// cancelling the calling task cancels the request.
   private func perform(url: String, body: Data, stream: StreamOptions?) async -> Exchange {
-    let collector = ResponseCollector(stream: stream, decoder: Self.decoder)
-    func exchange(_ result: Result<GenerateContentResponse, GeminiError>) -> Exchange {
-      Exchange(
-        httpStatus: collector.status, rawBody: collector.reader.raw, result: result, retryAfter: collector.retryAfter,
+    let collector = ResponseCollector(stream: stream, decoder: Self.decoder, limits: bodyLimits, budget: bodyBudget)
+    defer { collector.release() }
+    // Every exchange leaves through here: the key is taken out of the body and the error.
+    // `clean`: the body already redacted (a 2xx body is searched once, not twice).
+    func exchange(_ result: Result<GenerateContentResponse, GeminiError>, clean: Data? = nil) -> Exchange {
+      // A body whose reading stopped keeps its first bytes only (`bodyBytes` says how long it was).
+      var raw = clean ?? (collector.cut != nil ? collector.reader.prefix(bodyLimits.failedBodyPrefix) : collector.reader.raw)
+      var result = result
+      switch result {
+      case .failure(let e):
+        raw = redactor.redactFailureBody(raw)
+        result = .failure(e.redacted(redactor))
+      case .success:
+        if clean == nil { raw = redactor.redact(raw) }
+      }
+      return Exchange(
+        httpStatus: collector.status, rawBody: raw, result: result, retryAfter: collector.retryAfter,
         latency: collector.latency, timeToFirstByte: collector.ttfb, streamed: stream != nil,
-        eventCount: collector.reader.assembler.eventCount)
+        eventCount: collector.reader.assembler.eventCount, bodyBytes: collector.fullLength,
+        serviceTier: collector.serviceTier)
+    }
+    if let keyProblem {
+      return exchange(.failure(GeminiError(code: .invalidRequest, detail: keyProblem)))
     }
     var request: HTTPClient.Request
     do {
@@ -183,9 +212,8 @@ public struct GeminiClient: Sendable {
         task.cancel()
       }
     } catch {
-      if collector.tooLarge {
-        return exchange(
-          .failure(GeminiError(code: .malformedBody, httpStatus: collector.status, detail: "body larger than 64 MiB")))
+      if let cut = collector.cut, let status = collector.status {
+        return exchange(.failure(cutError(cut, status: status, collector: collector)))
       }
       if Task.isCancelled {
         return exchange(
@@ -213,7 +241,11 @@ public struct GeminiClient: Sendable {
     }
     let raw = collector.reader.raw
     if !collector.isSuccess {
-      return exchange(.failure(GeminiError.fromHTTP(status: status, body: raw, retryAfter: collector.retryAfter)))
+      // Built from the redacted bytes: an excerpt cut in the middle of the key would escape a
+      // later redaction of the text.
+      return exchange(
+        .failure(
+          GeminiError.fromHTTP(status: status, body: redactor.redactFailureBody(raw), retryAfter: collector.retryAfter)))
     }
     if let contentLength = collector.contentLength, contentLength != raw.count {
       return exchange(
@@ -221,8 +253,37 @@ public struct GeminiClient: Sendable {
           GeminiError(
             code: .truncated, httpStatus: status, detail: "body ended after \(raw.count) of \(contentLength) bytes")))
     }
-    if stream != nil { return exchange(collector.reader.streamResult(status: status)) }
-    return exchange(Self.decodeResponse(raw, status: status, decoder: collector.reader.decoder))
+    // An answer that quotes the key is decoded from the redacted bytes, so neither the stored
+    // body nor the answer text (nor an excerpt in an error) holds it.
+    let echoed = redactor.contains(raw)
+    let clean = echoed ? redactor.redact(raw) : raw
+    if stream != nil {
+      if echoed { return exchange(BodyReader.reassemble(clean, status: status, decoder: collector.reader.decoder), clean: clean) }
+      return exchange(collector.reader.streamResult(status: status), clean: clean)
+    }
+    return exchange(Self.decodeResponse(clean, status: status, decoder: collector.reader.decoder), clean: clean)
+  }
+
+  /// The outcome of a body whose reading stopped early; only a prefix of it is kept.
+  private func cutError(_ cut: ResponseCollector.Cut, status: Int, collector: ResponseCollector) -> GeminiError {
+    let limits = collector.limits
+    let length = collector.contentLength.map { "\($0) bytes announced" } ?? "\(collector.received)+ bytes sent"
+    switch cut {
+    case .failedPrefix:
+      // The error as its first bytes tell it (status, envelope when it fits, else an excerpt).
+      return GeminiError.fromHTTP(
+        status: status, body: redactor.redactFailureBody(collector.reader.prefix(limits.failedBodyPrefix)),
+        retryAfter: collector.retryAfter)
+    case .tooLarge:
+      return GeminiError(
+        code: .malformedBody, httpStatus: status,
+        detail: "body larger than the \(BodyLimits.mib(limits.maxBodyBytes)) limit (\(length)); see --max-body-mb")
+    case .budget:
+      return GeminiError(
+        code: .malformedBody, httpStatus: status,
+        detail:
+          "the bodies being read together reached the \(BodyLimits.mib(limits.bufferBudget)) memory budget (this one: \(length)); reading stopped")
+    }
   }
 
   /// Decodes a non-stream 2xx body. A body that is not a response object, or an error envelope
@@ -260,8 +321,9 @@ public struct GeminiClient: Sendable {
     if error is CancellationError { return make(.cancelled, "the request was cancelled") }
     if let e = error as? HTTPClientError {
       switch e {
-      case .connectTimeout: return make(.timeout, "connect timeout")
-      case .tlsHandshakeTimeout: return make(.timeout, "TLS handshake timeout")
+      // Never sent: `.connect`, so a dead endpoint is told apart from a slow answer.
+      case .connectTimeout: return make(.connect, "connect timeout")
+      case .tlsHandshakeTimeout: return make(.connect, "TLS handshake timeout")
       case .getConnectionFromPoolTimeout: return make(.timeout, "no connection became free in time")
       case .readTimeout: return make(.timeout, "read timeout: the server sent nothing for too long")
       case .writeTimeout: return make(.timeout, "write timeout")
@@ -279,9 +341,14 @@ public struct GeminiClient: Sendable {
       if case .invalidEOFState = e { return make(.truncated, "the body ended before it was complete") }
       return lost("invalid HTTP from the server")
     }
+    if let e = error as? NIOConnectionError {
+      if e.dnsAError != nil || e.dnsAAAAError != nil { return make(.connect, "DNS lookup of \(e.host) failed") }
+      let refused = e.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+      return make(.connect, refused ? "connection refused" : "could not connect")
+    }
     if let e = error as? ChannelError {
       switch e {
-      case .connectTimeout: return make(.timeout, "connect timeout")
+      case .connectTimeout: return make(.connect, "connect timeout")
       case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed:
         return lost("the connection closed")
       default: return lost("channel error")
@@ -320,7 +387,7 @@ public struct GeminiClient: Sendable {
   /// Anything else, or a negative number, is nil. Longer than 10^9 s is cut to that.
   public static func parseRetryAfter(_ value: String, responseDate: String? = nil, now: Date = Date()) -> Duration? {
     let t = value.trimmingCharacters(in: .whitespaces)
-    let limit = 1e9
+    let limit = RetryInfo.maxDelaySeconds
     if let s = Int64(t), s >= 0 { return .seconds(min(s, Int64(limit))) }
     if let d = Double(t), d >= 0, d.isFinite { return .milliseconds(Int64((min(d, limit) * 1000).rounded())) }
     guard let at = HTTPDate.parse(t, now: now) else { return nil }

@@ -99,12 +99,17 @@ public struct RetryInfo: Sendable, Hashable {
 
   public init(retryDelayText: String?) { self.retryDelayText = retryDelayText }
 
-  /// Parses a protobuf Duration string (`^\d+(\.\d+)?s$`).
+  /// Parses a protobuf Duration string (`^\d+(\.\d+)?s$`). Longer than `maxDelaySeconds` is
+  /// cut to that, so no server value can overflow the conversion (the run's own ceiling,
+  /// `--max-retry-delay`, decides what happens to long waits).
   public static func parseDuration(_ s: String) -> Duration? {
     let t = s.trimmingCharacters(in: .whitespaces)
     guard t.hasSuffix("s"), let secs = Double(t.dropLast()), secs >= 0, secs.isFinite else { return nil }
-    return .milliseconds(Int64((secs * 1000).rounded()))
+    return .milliseconds(Int64((min(secs, maxDelaySeconds) * 1000).rounded()))
   }
+
+  /// About 31.7 years: the longest delay any server value is read as.
+  public static let maxDelaySeconds = 1e9
 }
 
 /// One `QuotaFailure` violation.

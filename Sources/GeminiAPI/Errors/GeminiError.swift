@@ -104,3 +104,63 @@ public struct GeminiError: Error, Sendable, Hashable, CustomStringConvertible {
     return collapsed.count > limit ? String(collapsed.prefix(limit)) + "…" : collapsed
   }
 }
+
+extension GeminiError {
+  /// The same error with every form of the key (and any `key=` parameter) taken out of its
+  /// detail and its decoded body, so that nothing built from it (failure reasons, status lines,
+  /// exports) can show the key a server echoed.
+  public func redacted(_ r: Redactor) -> GeminiError {
+    let detail = r.redact(self.detail, queryKeys: true)
+    let body = self.body.map { $0.redacted(r) }
+    if detail == self.detail && body == self.body { return self }
+    return GeminiError(code: code, httpStatus: httpStatus, body: body, retryAfter: retryAfter, detail: detail)
+  }
+}
+
+extension APIErrorBody {
+  func redacted(_ r: Redactor) -> APIErrorBody {
+    func s(_ v: String?) -> String? { v.map { r.redact($0, queryKeys: true) } }
+    var b = self
+    b.message = s(message)
+    b.status = s(status)
+    b.details = details.map { d -> ErrorDetail in
+      switch d {
+      case .retryInfo: return d
+      case .quotaFailure(let vs):
+        return .quotaFailure(
+          vs.map {
+            QuotaViolation(
+              quotaMetric: s($0.quotaMetric), quotaId: s($0.quotaId),
+              quotaDimensions: Dictionary(
+                $0.quotaDimensions.map { (r.redact($0.key), r.redact($0.value, queryKeys: true)) }, uniquingKeysWith: { a, _ in a }),
+              quotaValue: s($0.quotaValue))
+          })
+      case .errorInfo(let reason, let domain, let metadata):
+        return .errorInfo(
+          reason: s(reason), domain: s(domain),
+          metadata: Dictionary(
+            metadata.map { (r.redact($0.key), r.redact($0.value, queryKeys: true)) }, uniquingKeysWith: { a, _ in a }))
+      case .help(let links):
+        return .help(links: links.map { HelpLink(description: s($0.description), url: s($0.url)) })
+      case .other(let v):
+        return .other(v.redactingStrings(r))
+      }
+    }
+    return b
+  }
+}
+
+extension JSONValue {
+  /// Every string (keys included) with the key's forms and `key=` values taken out.
+  func redactingStrings(_ r: Redactor) -> JSONValue {
+    switch self {
+    case .string(let s): return .string(r.redact(s, queryKeys: true))
+    case .array(let a): return .array(a.map { $0.redactingStrings(r) })
+    case .object(let o):
+      var out = JSONObject()
+      o.forEachEntry { k, v in out[r.redact(k)] = v.redactingStrings(r) }
+      return .object(out)
+    default: return self
+    }
+  }
+}

@@ -58,40 +58,49 @@ public struct StreamAssembler: Sendable {
       if c.finishReason != nil { finished = true }
       return
     }
-    var t = candidates[at]
-    if t.index == nil { t.index = c.index }
-    if let v = c.finishReason {
-      t.finishReason = v
-      finished = true
+    // In its own scope: a copy of the candidate still alive during `appendParts` would share
+    // the parts array and its text, and make every append copy the whole text (quadratic).
+    do {
+      var t = candidates[at]
+      if t.index == nil { t.index = c.index }
+      if let v = c.finishReason {
+        t.finishReason = v
+        finished = true
+      }
+      if let v = c.finishMessage { t.finishMessage = v }
+      if let v = c.safetyRatings { t.safetyRatings = v }
+      if let v = c.citationMetadata { t.citationMetadata = v }
+      if let v = c.tokenCount { t.tokenCount = v }
+      if let v = c.avgLogprobs { t.avgLogprobs = v }
+      if let v = c.logprobsResult { t.logprobsResult = v }
+      if let v = c.urlContextMetadata { t.urlContextMetadata = v }
+      if let g = c.groundingMetadata, !g.isEmpty { t.groundingMetadata = g }
+      if t.content == nil, let content = c.content { t.content = Content(role: content.role, parts: []) }
+      if t.content?.role == nil, let role = c.content?.role { t.content?.role = role }
+      candidates[at] = t
     }
-    if let v = c.finishMessage { t.finishMessage = v }
-    if let v = c.safetyRatings { t.safetyRatings = v }
-    if let v = c.citationMetadata { t.citationMetadata = v }
-    if let v = c.tokenCount { t.tokenCount = v }
-    if let v = c.avgLogprobs { t.avgLogprobs = v }
-    if let v = c.logprobsResult { t.logprobsResult = v }
-    if let v = c.urlContextMetadata { t.urlContextMetadata = v }
-    if let g = c.groundingMetadata, !g.isEmpty { t.groundingMetadata = g }
-    if t.content == nil, let content = c.content { t.content = Content(role: content.role, parts: []) }
-    if t.content?.role == nil, let role = c.content?.role { t.content?.role = role }
-    candidates[at] = t
     appendParts(c.content, to: at)
   }
 
+  /// Joins text in place: the parts are taken out of the candidate first, so that the array and
+  /// the text of its last part are uniquely referenced and `append` grows them (amortised O(1)
+  /// per byte) instead of copying everything received so far for each event.
   private mutating func appendParts(_ content: Content?, to at: Int) {
     guard let incoming = content?.parts, !incoming.isEmpty else { return }
-    var parts = candidates[at].content?.parts ?? []
+    if candidates[at].content == nil { candidates[at].content = Content(role: content?.role) }
+    var parts = candidates[at].content!.parts ?? []
+    candidates[at].content!.parts = nil
     for p in incoming {
       if Self.isEmptyText(p) { continue }
-      if Self.isPlainText(p), p.thoughtSignature == nil, let last = parts.last, Self.isPlainText(last),
-        last.isThought == p.isThought
+      if Self.isPlainText(p), p.thoughtSignature == nil, let last = parts.indices.last, Self.isPlainText(parts[last]),
+        parts[last].isThought == p.isThought
       {
-        parts[parts.count - 1].text = (last.text ?? "") + (p.text ?? "")
+        if parts[last].text == nil { parts[last].text = "" }
+        parts[last].text!.append(p.text ?? "")
         continue
       }
       parts.append(p)
     }
-    if candidates[at].content == nil { candidates[at].content = Content(role: content?.role) }
     candidates[at].content!.parts = parts
   }
 

@@ -257,7 +257,8 @@ struct RunCommand: AsyncParsableCommand {
         // A probe that got an answer: that quota has room again.
         if let run = report.runId { try? store.clearQuotaStops(answeredIn: run, models: config.probeModels) }
         // The run is recorded: the claim's row goes and the WAL is folded into the store file.
-        claim.release()
+        // After a store failure (a full disk) it stays, so the next run checks the store first.
+        if report.ending != .storeFailed { claim.release() }
         // Everything is committed and the store's WAL folded into its file, so the process ends
         // here: closing hundreds of idle keep-alive connections one by one (and the mock, for a
         // dry run) took 30-50 ms that nobody waits for.

@@ -9,11 +9,17 @@ import Foundation
 /// run either (those writes fail quietly, `Stderr`).
 enum SignalHandler {
   nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+  nonisolated(unsafe) private static var installed: AsyncStream<Void>?
 
   static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
+  /// Installs the handlers once; later calls return the same stream (run installs them before
+  /// it claims the store, and the batch engine asks again), so a signal is announced and
+  /// counted once.
   static func install() -> AsyncStream<Void> {
+    if let installed { return installed }
     let (stream, continuation) = AsyncStream<Void>.makeStream()
+    installed = stream
     let count = Counter()
     signal(SIGPIPE, SIG_IGN)
     for sig in handled {

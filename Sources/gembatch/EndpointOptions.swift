@@ -21,6 +21,11 @@ struct EndpointOptions: ParsableArguments {
   enum Resolved {
     case remote(Endpoint)
     case mock
+
+    var isMock: Bool {
+      if case .mock = self { return true }
+      return false
+    }
   }
 
   /// `resolveEndpoint`, then refuses a key that cannot go in an HTTP header (exit 2 before
@@ -65,9 +70,14 @@ struct EndpointOptions: ParsableArguments {
       }
       return .remote(Endpoint(name: "custom", baseURL: endpoint!, auth: authStyle, apiKey: fileKey ?? comet ?? gemini))
     case nil:
-      if let key = fileKey ?? comet, comet != nil || fileKey != nil {
-        return .remote(.cometAPI(apiKey: key, auth: authStyle))
+      // A key from a file says nothing about where it belongs: sending it (and the jobs) to a
+      // default destination is how a Google key once went to api.cometapi.com.
+      if let apiKeyFile {
+        throw ValidationError(
+          "a key from --api-key-file needs --endpoint to say where it goes: --endpoint google, --endpoint cometapi, or --endpoint URL (the file was \(apiKeyFile)); --endpoint mock dry-runs without a key"
+        )
       }
+      if let comet { return .remote(.cometAPI(apiKey: comet, auth: authStyle)) }
       if let gemini { return .remote(Endpoint(name: "google", baseURL: Endpoint.googleBaseURL, auth: authStyle, apiKey: gemini)) }
       throw ValidationError(
         "no API key: set COMETAPI_KEY or GEMINI_API_KEY, or pass --api-key-file; for a dry run against the built-in mock add --endpoint mock"

@@ -50,6 +50,10 @@ enum CommandFailure {
     } catch let e as CatalogError {
       printError("gembatch: \(e.description)")
       throw ExitCode(ExitStatus.badInput)
+    } catch let e as StoreError {
+      // A store another run holds (report --reprice), damaged, or on a full disk.
+      printError("gembatch: \(e.message)")
+      throw ExitCode(e.code == .diskFull || e.code == .ioError ? ExitStatus.stoppedResumable : ExitStatus.badInput)
     }
   }
 
@@ -61,5 +65,5 @@ enum CommandFailure {
 }
 
 struct StandardError: TextOutputStream {
-  mutating func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+  mutating func write(_ s: String) { Stderr.write(s) }
 }

@@ -22,7 +22,7 @@ extension RunCommand {
     let killAt = ProcessInfo.processInfo.environment["GEMBATCH_TEST_KILL_AT"].flatMap(BatchConfiguration.KillPoint.init)
     let interrupts = SignalHandler.install()
     let files = self.files
-    let db = self.db
+    let db = store.path
     let retryFailed = self.retryFailed
     let seed = self.seed
     let timeout = self.timeout

@@ -11,13 +11,15 @@ struct RunCommand: AsyncParsableCommand {
     commandName: "run",
     abstract: "Send every job of the files, under quota, recording everything; resumable at any moment.",
     discussion: """
-      Exit codes: 0 every job succeeded, 1 some failed, 2 bad input (nothing sent), 3 stopped resumable \
-      (interrupt, per-day quota, budget). Run the same command again to resume: jobs that succeeded with \
-      the same request are never sent again.
+      Exit codes: 0 every job succeeded, 1 some failed, 2 bad input or a store that cannot be used (nothing \
+      sent: another run holds it, it is damaged, another application's file), 3 stopped resumable (interrupt, \
+      SIGHUP, per-day quota, budget, a full disk or an I/O error). Run the same command again to resume: jobs \
+      that succeeded with the same request at the same endpoint are never sent again. One run per store \
+      at a time; status, export and report read it meanwhile.
       """)
 
   @Argument(help: "JSONL job files.") var files: [String]
-  @Option(help: "The SQLite store.") var db = "gembatch.sqlite"
+  @Option(help: "The SQLite store (default gembatch.sqlite; gembatch-mock.sqlite with --endpoint mock).") var db: String?
   @OptionGroup var endpointOptions: EndpointOptions
   @OptionGroup var jobOptions: JobFileOptions
 
@@ -27,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Attempts per job, the first included.") var maxAttempts: Int?
   @Flag(help: "Use streamGenerateContent (SSE) and record time to first token.") var stream = false
   @Flag(help: "Run jobs that failed for good in an earlier run again.") var retryFailed = false
+  @Flag(
+    help: "Let these files take over jobs whose ids the store holds from another file (a job id belongs to its file; without this flag such an id is refused)."
+  ) var takeOver = false
   @Option(help: "Seconds that requests in flight may take to finish after an interrupt.") var grace: Double = 30
   @Option(help: "Stop taking new jobs before spend (done + in flight) would cross this many USD.") var budget: Double?
   @Option(help: "An old-form price file ({\"version\", \"models\": {name: price}}), folded into the model catalog.")
@@ -86,10 +91,20 @@ struct RunCommand: AsyncParsableCommand {
     try batchOptions.check()
   }
 
+  /// The store a run uses: `--db`, else one per kind of destination, so a dry run never
+  /// shares its store (and its mock answers) with real runs.
+  static func storePath(_ db: String?, mock: Bool) -> String {
+    db ?? (mock ? "gembatch-mock.sqlite" : "gembatch.sqlite")
+  }
+
   func run() async throws {
+    // First of all: an interrupt (or a hangup) while the store is claimed and opened must stop
+    // the run before it sends, not kill the process (the runner sees it as soon as it starts).
+    let interrupts = SignalHandler.install()
     var logger = Logger(label: "gembatch")
     logger.logLevel = .notice
     let resolved = try endpointOptions.resolve()
+    let db = Self.storePath(self.db, mock: resolved.isMock)
     let defaults: RunDefaults
     let configFile: RunConfigFile?
     let catalog: ModelCatalog
@@ -104,11 +119,46 @@ struct RunCommand: AsyncParsableCommand {
       throw ExitCode(ExitStatus.badInput)
     }
     let runTier = tier.flatMap(ServiceTier.init(wire:)).map(\.rawValue)
+    // Before the store is touched: a job file that cannot be read is bad input, and no run row
+    // may be left saying `running` for it.
+    for file in files {
+      if let why = Self.unreadable(file) {
+        Stderr.write(TerminalText.clean("gembatch: cannot read the job file \(file): \(why); nothing was sent", limit: 2000) + "\n")
+        throw ExitCode(ExitStatus.badInput)
+      }
+    }
 
+    let display = ProgressDisplay(mode: progress.resolved)
+    display.startWatchingStoreLock()
+    // One writer per store: the claim comes before anything of the store is read.
+    let claim: StoreClaim
     let store: Store
-    do { store = try Store.open(path: db) } catch {
-      FileHandle.standardError.write(Data((TerminalText.clean("gembatch: cannot open the store \(db): \(error)", limit: 2000) + "\n").utf8))
-      throw ExitCode(ExitStatus.badInput)
+    do {
+      claim = try StoreClaim.acquire(storePath: db, endpoint: Self.identity(resolved))
+    } catch {
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(error, db: db))
+    }
+    do {
+      store = try Store.open(path: db, claim: claim, takeOverJobs: takeOver)
+    } catch let e as StoreError where e.code == .notAStore {
+      claim.abandon()
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(e, db: db))
+    } catch let e as StoreError where e.code == .corrupt {
+      // Name what the check finds, not only the statement that met the damage.
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(Store.damage(at: db, fallback: e), db: db))
+    } catch {
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(error, db: db))
+    }
+    if let previous = claim.takenOver {
+      Stderr.write(TerminalText.clean("gembatch: \(db) was held by \(previous.describe()), which is gone; taking over", limit: 2000) + "\n")
+    }
+    if claim.needsCheck, let damage = store.damage() {
+      display.finish()
+      throw ExitCode(RunSummaryPrinter.printStoreFailure(damage, db: db))
     }
 
     var limits = ModelLimits(defaultLimit: .init(rpm: rpm, tpm: tpm))
@@ -133,6 +183,7 @@ struct RunCommand: AsyncParsableCommand {
       ("endpoint", .string(Redactor.redactQueryKeys(endpointOptions.endpoint ?? "auto"))),
       ("maxRetryDelaySeconds", .number(Double(policy.maxServerDelay.components.seconds))), ("maxBodyMB", .number(Double(maxBodyMB))),
       ("tier", runTier.map(JSONValue.string) ?? .null), ("catalog", .string(catalog.version)),
+      ("takeOver", .bool(takeOver)),
     ]))
     let rerunNames: [JSONValue]? = rerunClasses.map { $0.map(\.rawValue).sorted().map(JSONValue.string) }
     if case .object(var o) = options {
@@ -144,9 +195,17 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     if batchOptions.mode == .batch {
-      try await runBatch(
-        resolved: resolved, store: store, defaults: defaults, pricing: pricing, policy: policy, options: options,
-        logger: logger)
+      display.finish()
+      do {
+        try await runBatch(
+          resolved: resolved, store: store, defaults: defaults, pricing: pricing, policy: policy, options: options,
+          logger: logger)
+      } catch let e as ExitCode {
+        // Batch mode ends with its exit code once its state is recorded: a clean end.
+        claim.release()
+        throw e
+      }
+      claim.release()
       return
     }
 
@@ -154,16 +213,18 @@ struct RunCommand: AsyncParsableCommand {
     let optionsText = options.serialized()
     let rerunFinal = rerunClasses
     let log = logger
-    let interrupts = SignalHandler.install()
-    let display = ProgressDisplay(mode: progress.resolved)
 
     let body: @Sendable (Endpoint) async throws -> RunReport = { endpoint in
       var config = RunConfiguration(
         files: files, defaults: defaults, concurrency: conc, limits: limitsFinal, retry: policy, stream: stream,
         retryFailed: retryFailed, grace: .milliseconds(Int64(grace * 1000)), budgetUSD: budget,
-        endpoint: Redactor.redactQueryKeys(endpoint.baseURL), optionsJSON: optionsText, seed: seed, repair: repairPolicy,
+        endpoint: EndpointIdentity.sanitized(endpoint.baseURL), optionsJSON: optionsText, seed: seed, repair: repairPolicy,
         rerun: rerunFinal)
       config.failFastAfter = noFailFast ? nil : failFast
+      // --budget caps what this store has spent on these jobs over all runs; a model whose
+      // per-day quota stopped an earlier run, not yet reset, gets one probe request first.
+      config.spentBeforeUSD = budget == nil ? 0 : try store.spentUSD(files: files)
+      config.probeModels = Set(try store.quotaStops().map(\.model))
       var tiered = config
       tiered.serviceTier = runTier
       return try await GeminiClient.withGeminiClient(
@@ -181,13 +242,26 @@ struct RunCommand: AsyncParsableCommand {
         let runner = Runner(
           store: store, transport: transport, configuration: tiered, interpreter: interpreter,
           costEstimate: budget == nil ? nil : pricing.estimateFunction, logger: log)
-        let report = try await runner.run(
-          interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },
-          onInputWarnings: { RunSummaryPrinter.printWarnings($0) },
-          onProgress: { display.show($0) })
-        // Everything is committed and the store's WAL folded into its file (the runner's
-        // checkpointer), so the process ends here: closing hundreds of idle keep-alive connections
-        // one by one (and the mock, for a dry run) took 30-50 ms that nobody waits for.
+        let report: RunReport
+        do {
+          report = try await runner.run(
+            interrupts: interrupts, onLostAttempts: { RunSummaryPrinter.printLost($0, db: db) },
+            onInputWarnings: { RunSummaryPrinter.printWarnings($0) },
+            onProgress: { display.show($0) })
+        } catch {
+          display.finish()
+          guard var failure = store.storageFailure ?? StoreError.storageFailure(in: error, path: db) else { throw error }
+          if failure.code == .corrupt { failure = store.damage() ?? failure }
+          Foundation.exit(RunSummaryPrinter.printStoreFailure(failure, db: db))
+        }
+        // A probe that got an answer: that quota has room again.
+        if let run = report.runId { try? store.clearQuotaStops(answeredIn: run, models: config.probeModels) }
+        // The run is recorded: the claim's row goes and the WAL is folded into the store file.
+        // After a store failure (a full disk) it stays, so the next run checks the store first.
+        if report.ending != .storeFailed { claim.release() }
+        // Everything is committed and the store's WAL folded into its file, so the process ends
+        // here: closing hundreds of idle keep-alive connections one by one (and the mock, for a
+        // dry run) took 30-50 ms that nobody waits for.
         display.finish()
         let code = RunSummaryPrinter.print(report, db: db)
         Foundation.exit(code)
@@ -197,18 +271,42 @@ struct RunCommand: AsyncParsableCommand {
     let report: RunReport
     switch resolved {
     case .remote(let endpoint):
+      let id = EndpointIdentity(kind: Self.kind(endpoint), baseURL: endpoint.baseURL)
+      Stderr.write(TerminalText.clean("gembatch: sending to \(id.host) (\(id.kind.rawValue)), store \(db)", limit: 2000) + "\n")
       report = try await body(endpoint)
     case .mock:
       var mockConfig = MockConfiguration()
       mockConfig.apiKey = "mock-key"
       mockConfig.catalog = catalog
       report = try await GeminiMockServer.withServer(mockConfig, logger: log) { port in
-        FileHandle.standardError.write(Data("gembatch: dry run against the built-in mock at http://127.0.0.1:\(port)\n".utf8))
+        Stderr.write(TerminalText.clean("gembatch: dry run against the built-in mock at http://127.0.0.1:\(port), store \(db)", limit: 2000) + "\n")
         return try await body(Endpoint(name: "mock", baseURL: "http://127.0.0.1:\(port)", apiKey: "mock-key"))
       }
     }
     display.finish()
     throw ExitCode(RunSummaryPrinter.print(report, db: db))
+  }
+
+  static func kind(_ e: Endpoint) -> EndpointIdentity.Kind {
+    EndpointIdentity.Kind(rawValue: e.name) ?? .custom
+  }
+
+  static func identity(_ r: EndpointOptions.Resolved) -> EndpointIdentity {
+    switch r {
+    case .mock: EndpointIdentity(kind: .mock, baseURL: "http://127.0.0.1")
+    case .remote(let e): EndpointIdentity(kind: kind(e), baseURL: e.baseURL)
+    }
+  }
+
+  /// Why `path` cannot be read as a job file, or nil when it can.
+  static func unreadable(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return String(cString: strerror(errno)) }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) != 0 { return String(cString: strerror(errno)) }
+    if (st.st_mode & S_IFMT) == S_IFDIR { return "it is a folder" }
+    return nil
   }
 }
 

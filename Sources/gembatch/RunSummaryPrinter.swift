@@ -8,7 +8,36 @@ enum RunSummaryPrinter {
     var out = "\(lost.count) request(s) were in flight when an earlier run stopped; they may have been billed without a stored answer, and are sent again:\n"
     for a in lost.prefix(20) { out += "  job \(TerminalText.clean(a.jobId)) (attempt \(a.attemptId), run \(a.runId))\n" }
     if lost.count > 20 { out += "  … and \(lost.count - 20) more (gembatch status --db \(db))\n" }
-    FileHandle.standardError.write(Data(out.utf8))
+    Stderr.write(out)
+  }
+
+  /// A store that cannot be used or stopped working: says why and where, and returns the exit
+  /// code. A full disk or an I/O error is resumable (3: what was committed is kept; free space
+  /// and run again); everything else (another run holds it, it is damaged, another
+  /// application's file, a newer gembatch's) is 2, nothing sent.
+  static func printStoreFailure(_ error: any Error, db: String) -> Int32 {
+    guard let e = error as? StoreError else {
+      Stderr.write("gembatch: cannot use the store \(db): \(error)\n")
+      return ExitStatus.badInput
+    }
+    switch e.code {
+    case .diskFull:
+      Stderr.write(
+        "gembatch: stopped: \(e.message). What was recorded is kept; free some space (or move the store with its -wal file to a disk with room) and run the same command to resume.\n"
+      )
+      return ExitStatus.stoppedResumable
+    case .ioError:
+      Stderr.write(
+        "gembatch: stopped: \(e.message). What was recorded is kept; check the disk, then run the same command to resume.\n"
+      )
+      return ExitStatus.stoppedResumable
+    case .claimed, .corrupt, .notAStore, .newerStore:
+      Stderr.write("gembatch: \(e.message)\n")
+      return ExitStatus.badInput
+    default:
+      Stderr.write("gembatch: cannot open the store \(db): \(e)\n")
+      return ExitStatus.badInput
+    }
   }
 
   /// Warnings about the job files, once per kind, before anything is sent.
@@ -25,7 +54,7 @@ enum RunSummaryPrinter {
       for e in r.inputErrors.prefix(50) { out += TerminalText.clean("\(e)") + "\n" }
       if r.inputErrors.count > 50 { out += "… and \(r.inputErrors.count - 50) more (gembatch validate lists all)\n" }
       out += "\(r.inputErrors.count) invalid job line(s); nothing was sent.\n"
-      FileHandle.standardError.write(Data(out.utf8))
+      Stderr.write(out)
       return ExitStatus.badInput
     }
     let p = r.progress
@@ -41,7 +70,7 @@ enum RunSummaryPrinter {
     if r.failedTotal > 0 {
       out += "\(r.failedTotal) job(s) failed for good; to send them again: the same command with --retry-failed (gembatch status --db \(db) lists why)\n"
     }
-    FileHandle.standardError.write(Data(out.utf8))
+    Stderr.write(out)
     switch r.ending {
     case .finished: return r.failedTotal > 0 || p.failed > 0 ? ExitStatus.someFailed : ExitStatus.ok
     case .badInput: return ExitStatus.badInput

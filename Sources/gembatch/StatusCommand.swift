@@ -54,6 +54,15 @@ enum StatusText {
   static func render(_ r: StatusReport) -> String {
     let t = { (x: String) in TerminalText.clean(x) }
     var s = "store \(t(r.path))\n"
+    if let w = r.writer {
+      let started = Date(timeIntervalSince1970: w.startedAt).ISO8601Format()
+      let run = w.runId.map { "run #\($0)" } ?? "a run (starting)"
+      if w.live {
+        s += "in use by \(run): pid \(w.pid) on \(t(w.host)), started \(started), heartbeat \(Int(w.heartbeatAgeSeconds.rounded())) s ago\n"
+      } else {
+        s += "left claimed by \(run) (pid \(w.pid) on \(t(w.host)), started \(started), last heartbeat \(Int(w.heartbeatAgeSeconds.rounded())) s ago), which is gone: the next run takes over and checks the store\n"
+      }
+    }
     let c = r.counts
     s += "jobs \(c.total): \(c.succeeded) succeeded, \(c.failed) failed, \(c.pending) pending, \(c.waiting) waiting, \(c.inFlight) in flight\n"
     if !r.models.isEmpty {
@@ -61,6 +70,12 @@ enum StatusText {
       for m in r.models {
         let k = m.counts
         s += "  \(t(m.model)): \(k.total) (\(k.succeeded) ok, \(k.failed) failed, \(k.pending + k.waiting + k.inFlight) to go)\n"
+      }
+    }
+    if !r.endpoints.isEmpty {
+      s += "\nresults by endpoint:\n"
+      for e in r.endpoints {
+        s += "  \(e.results) from \(t(e.kind)) \(t(e.url))\(e.kind == "mock" ? " (dry run: mock answers)" : "")\n"
       }
     }
     if !r.failures.isEmpty {
@@ -73,7 +88,7 @@ enum StatusText {
       s += "\nruns (newest first):\n"
       for run in r.runs {
         let started = Date(timeIntervalSince1970: run.startedAt).ISO8601Format()
-        s += "  #\(run.id) \(t(run.status)) started \(started), \(run.attempts) attempts"
+        s += "  #\(run.id) \(t(run.status)) started \(started), \(t(run.endpointKind)) \(t(run.endpoint)), \(run.attempts) attempts"
         if let reason = run.stopReason { s += ": \(t(reason))" }
         s += "\n"
       }

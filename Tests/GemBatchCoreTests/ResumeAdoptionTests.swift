@@ -220,13 +220,21 @@ import Testing
     #expect(try runnable(store, r3) == ["a1", "x"])
     #expect(try viewRuns(store) == ["a0": r3, "a1": r3, "x": r3, "b0": r2, "b1": r2])
 
-    // x is now read from c.jsonl (same request): it leaves a.jsonl.
+    // x is now read from c.jsonl (same request): a job id belongs to its file, so it is refused,
+    // naming both places, and nothing of it changes.
     let c = writeJobs(dir + "/c.jsonl", ["x"])
-    let r4 = try begin(store, [c])
-    let moved = try load(store, [c], run: r4)
-    #expect(!moved.adopted && moved.toRun == 1)
-    let w2 = LedgerWriter(store: store)
-    try await send(w2, store, "x", run: r4, to: .succeeded)
+    let refused = try load(store, [c], run: try begin(store, [c]))
+    #expect(refused.errors.map(\.code) == [.duplicateId])
+    #expect(refused.errors.first.map { "\($0)".contains("a.jsonl:3") && "\($0)".contains("c.jsonl:1") } == true)
+    #expect(try viewRuns(store)["x"] == r3)
+
+    // With take-over (`run --take-over`) it leaves a.jsonl for c.jsonl.
+    let mover = try Store.open(path: dir + "/s.sqlite", takeOverJobs: true)
+    let r4 = try begin(mover, [c])
+    let moved = try load(mover, [c], run: r4)
+    #expect(!moved.adopted && moved.toRun == 1 && moved.errors.isEmpty)
+    let w2 = LedgerWriter(store: mover)
+    try await send(w2, mover, "x", run: r4, to: .succeeded)
     try await w2.close()
     #expect(try store.sourceFile(path: a)?.jobCount == 2)
 
@@ -238,12 +246,15 @@ import Testing
   }
 
   /// A store written before `run_files` (v1), where a resume had set `last_run_id` on every job.
+  /// Its file record holds no content hash, so the first resume reads the file once (same jobs,
+  /// same states); the next one adopts it.
   @Test func aV1StoreIsUpgradedAndResumesByAdoption() async throws {
     let dir = JobsTestKit.tempDir("adopt-v1")
     let db = dir + "/s.sqlite"
     let file = writeJobs(dir + "/a.jsonl", ["j0", "j1", "j2"])
     let jobs = JobsTestKit.readAll([file], Self.defaults).jobs
-    let fp = try #require(SourceFingerprint(path: file))
+    let fp = try #require(FileDigest(path: file))
+    let mtime = try #require(JobLoader.modificationTime(file))
     do {
       let pool = try DatabasePool(path: db)
       try StoreMigrations.migrator.migrate(pool, upTo: "v1")
@@ -270,7 +281,7 @@ import Testing
           sql: """
             INSERT INTO source_files (path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, updated_at)
             VALUES (?, ?, ?, 'f', ?, 3, 1, 0)
-            """, arguments: [file, fp.size, fp.mtime, Self.defaults.fingerprint])
+            """, arguments: [file, fp.size, mtime, Self.defaults.fingerprint])
       }
       try pool.close()
     }
@@ -281,9 +292,13 @@ import Testing
     #expect(try summary(store) == [2: [3, 1, 2]])
     let r3 = try begin(store, [file])
     let resumed = try load(store, [file], run: r3)
-    #expect(resumed.adopted && resumed.toRun == 2 && resumed.alreadySucceeded == 1)
+    #expect(!resumed.adopted && resumed.toRun == 2 && resumed.alreadySucceeded == 1)
     #expect(try runnable(store, r3) == ["j1", "j2"])
     #expect(try summary(store) == [r3: [3, 1, 2]])
+    let r4 = try begin(store, [file])
+    let again = try load(store, [file], run: r4)
+    #expect(again.adopted && again.toRun == 2 && again.alreadySucceeded == 1)
+    #expect(try runnable(store, r4) == ["j1", "j2"])
   }
 
   @Test func theFirstPageAndTheAdoptionWalkIndexes() throws {

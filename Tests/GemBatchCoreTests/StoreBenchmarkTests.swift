@@ -79,4 +79,47 @@ struct StoreBenchmarkTests {
     print("BENCH reader: \(n) lines in \(String(format: "%.2f", secs)) s = \(Int(Double(n) / secs)) lines/s (\(tokens) tokens)")
     try? FileManager.default.removeItem(atPath: dir)
   }
+
+  /// What a resume pays to adopt an unchanged job file: its SHA-256 (swift-crypto; the asm core
+  /// runs at the same speed in a debug build) against the pure-Swift request-hash SHA256.
+  @Test func fileDigestThroughput() throws {
+    let mb = Int(ProcessInfo.processInfo.environment["GEMBATCH_BENCH_MB"] ?? "") ?? 100
+    let dir = JobsTestKit.tempDir("bench-digest")
+    let path = dir + "/big.jsonl"
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    for i in chunk.indices { chunk[i] = UInt8(truncatingIfNeeded: 32 + i % 90) }
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    for _ in 0..<mb { try h.write(contentsOf: chunk) }
+    try h.close()
+    _ = FileDigest(path: path)  // page cache warm, as for a file just written or read
+    var best = Double.infinity
+    var bestCPU = Double.infinity
+    for _ in 0..<3 {
+      let t0 = ContinuousClock.now
+      let c0 = Self.threadCPU()
+      let d = FileDigest(path: path)
+      bestCPU = min(bestCPU, Self.threadCPU() - c0)
+      best = min(best, Self.secs(ContinuousClock.now - t0))
+      #expect(d?.size == Int64(mb) << 20)
+    }
+    var swift = GeminiAPI.SHA256()
+    let t1 = ContinuousClock.now
+    for _ in 0..<max(1, mb / 10) { swift.update(chunk) }
+    let swiftSecs = Self.secs(ContinuousClock.now - t1) * 10
+    print(
+      String(
+        format: "BENCH file digest: %d MB in %.3f s wall, %.3f s CPU (swift-crypto); pure-Swift SHA256 ~%.2f s for the same",
+        mb, best, bestCPU, swiftSecs))
+    try? FileManager.default.removeItem(atPath: dir)
+  }
+
+  /// CPU seconds of the calling thread (a loaded machine stretches wall time, not this).
+  static func threadCPU() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+  }
+
+  static func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 }

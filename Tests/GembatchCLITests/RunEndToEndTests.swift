@@ -140,7 +140,9 @@ import Testing
     let dir = try CLI.tempDir()
     let file = try Self.writeJobs(dir, count: 12)
     let db = dir.appendingPathComponent("s.sqlite")
-    try await GeminiMockServer.withServer(Self.mockConfig { $0.defaultQuota = QuotaLimits(rpd: 5) }) { port in
+    // The second mock (a fresh day) listens on the first one's port: answers count as done only
+    // for the endpoint (base URL) that gave them.
+    let firstPort = try await GeminiMockServer.withServer(Self.mockConfig { $0.defaultQuota = QuotaLimits(rpd: 5) }) { port in
       let r = try await CLI.run(
         ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none",
          "--concurrency", "1"], env: Self.env)
@@ -148,8 +150,9 @@ import Testing
       #expect(r.stderr.contains("PerDay"), "\(r.stderr)")
       #expect(try Self.count(db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'") == 5)
       #expect(try Self.count(db, "SELECT count(*) FROM jobs WHERE state = 'failed'") == 0)
+      return port
     }
-    try await GeminiMockServer.withServer(Self.mockConfig()) { port in
+    try await GeminiMockServer.withServer(Self.mockConfig { $0.port = firstPort }) { port in
       let r = try await CLI.run(
         ["run", file.path, "--db", db.path, "--endpoint", "http://127.0.0.1:\(port)", "--progress", "none"], env: Self.env)
       #expect(r.status == 0, "\(r.stderr)")

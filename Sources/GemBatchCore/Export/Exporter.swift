@@ -17,7 +17,7 @@ public struct Exporter: Sendable {
     "failure_class", "failure_reason", "attempts", "prompt_tokens", "cached_tokens", "candidates_tokens",
     "thoughts_tokens", "tool_use_prompt_tokens", "total_tokens", "cost_usd", "price_version", "latency_ms", "ttfb_ms",
     "obtained", "obtained_reason",
-    "model_version", "served_model", "service_tier",
+    "model_version", "served_model", "service_tier", "endpoint",
   ]
 
   /// Columns of `results` added after v1, read as NULL from a store that has none of them.
@@ -42,6 +42,8 @@ public struct Exporter: Sendable {
     var media = try options.mediaDirectory.map { try MediaWriter(directory: $0) }
     let columns = try ResultColumns(db)
     let later = Self.laterColumns.map { columns.select($0) }.joined(separator: ", ")
+    // The endpoint that gave each result (its run's); stores before v3-trust have no kind column.
+    let hasKind = try db.columns(in: "runs").contains { $0.name == "endpoint_kind" }
     let sql = """
       SELECT j.seq, j.id, j.model, j.state, j.metadata_json, j.failure_class, j.failure_reason, j.attempt_count,
         r.answer_text, r.json_output, r.json_status, r.finish_reason, r.block_reason, r.prompt_tokens, r.cached_tokens,
@@ -50,8 +52,10 @@ public struct Exporter: Sendable {
         \(try Store.obtainedSQL(db)) AS obtained, \(try Store.obtainedReasonSQL(db)) AS obtained_reason,
         r.model_version, \(later),
         \(needRaw ? "a.raw_response" : "NULL") AS raw_response,
-        \(options.format == .batch ? lastAttemptColumns : "NULL AS last_status, NULL AS last_api_status, NULL AS last_message")
+        \(options.format == .batch ? lastAttemptColumns : "NULL AS last_status, NULL AS last_api_status, NULL AS last_message"),
+        \(hasKind ? "ru.endpoint_kind" : "NULL") AS endpoint_kind, ru.endpoint AS endpoint_url
       FROM jobs j LEFT JOIN results r ON r.job_id = j.id
+        LEFT JOIN runs ru ON ru.id = r.run_id
         \(needRaw ? "LEFT JOIN attempts a ON a.id = r.attempt_id" : "")
       \(where_)
       ORDER BY j.seq
@@ -162,6 +166,9 @@ public struct Exporter: Sendable {
     o["latency_ms"] = (row["latency_ms"] as Double?).map(JSONValue.number) ?? .null
     o["ttfb_ms"] = (row["ttfb_ms"] as Double?).map(JSONValue.number) ?? .null
     for k in ["model_version", "served_model", "service_tier"] { o[k] = (row[k] as String?).map(JSONValue.string) ?? .null }
+    o["endpoint"] =
+      Self.endpoint(row).map { .object(JSONObject([("kind", .string($0.kind.rawValue)), ("url", .string($0.baseURL))])) }
+      ?? .null
     if options.includeThoughts { o["thoughts"] = (row["thought_text"] as String?).map(JSONValue.string) ?? .null }
     if options.includeFunctionCalls { o["function_calls"] = Self.json(row["function_calls"]) ?? .null }
     if options.includeGrounding {
@@ -195,6 +202,7 @@ public struct Exporter: Sendable {
       i("total_tokens"), d("cost_usd"), s("price_version"), d("latency_ms"), d("ttfb_ms"), s("obtained"),
       s("obtained_reason"), s("model_version"),
       s("served_model"), s("service_tier"),
+      Self.endpoint(row).map { "\($0.kind.rawValue) \($0.baseURL)" } ?? "",
     ]
     if options.includeThoughts { f.append(s("thought_text")) }
     if options.includeFunctionCalls { f.append(s("function_calls")) }
@@ -217,6 +225,13 @@ public struct Exporter: Sendable {
       }
     }
     return f
+  }
+
+  /// The endpoint the row's result came from (nil without a result).
+  static func endpoint(_ row: Row) -> EndpointIdentity? {
+    guard let url: String = row["endpoint_url"] else { return nil }
+    let kind = (row["endpoint_kind"] as String?).flatMap(EndpointIdentity.Kind.init(rawValue:))
+    return EndpointIdentity(kind: kind ?? EndpointIdentity.kind(forURL: url), baseURL: url)
   }
 
   /// A Batch Mode results line, or nil for a job that has not finished.

@@ -14,6 +14,9 @@ struct JobLineParser {
   static let fileCacheLimit = 64 << 20
   /// How many times a schema file was actually read (tests check "read once").
   private(set) var schemaReads = 0
+  /// Schema and inline files each job file's lines named (resolved paths), for the resume
+  /// fingerprint: a change to one of them re-reads the job file.
+  private(set) var references: [String: Set<String>] = [:]
   private var lastJobFile = ""
   private var lastDir = ""
   /// Counted while one line is built.
@@ -414,6 +417,7 @@ struct JobLineParser {
   mutating func resolveSchema(_ v: JSONValue, name: String, dir: String) throws(Failure) -> JSONValue {
     guard case .string(let p) = v else { return v }
     let path = Self.resolve(p, dir: dir)
+    references[lastJobFile, default: []].insert(path)
     if let cached = schemaCache[path] { return try cached.get() }
     schemaReads += 1
     let result: Result<JSONValue, Failure>
@@ -476,6 +480,7 @@ struct JobLineParser {
       }
       let p = path!
       let full = Self.resolve(p, dir: dir)
+      references[lastJobFile, default: []].insert(full)
       if let part = try uploadPart(full, shown: p, index: i, mime: mime) {
         parts.append(part)
         continue

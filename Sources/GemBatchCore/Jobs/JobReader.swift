@@ -40,6 +40,9 @@ public struct JobReader {
   /// How many schema files were read from disk (each path once).
   public var schemaFilesRead: Int { parser.schemaReads }
 
+  /// Schema and inline files named by each job file's lines so far (resolved paths).
+  public var referencedFiles: [String: Set<String>] { parser.references }
+
   public mutating func next() throws -> JobReadResult? {
     while true {
       if lines == nil {

@@ -24,7 +24,7 @@ enum HTMLReportRenderer {
       svg.chart{font:12px sans-serif;fill:#333;display:block}svg .grid{stroke:#e5e5e5}
       </style></head><body>
       <h1>gembatch report</h1>
-      <div class="muted">\(e(d.database)) · \(d.runID.map { "run \($0)" } ?? "all runs") · generated \(e(Fmt.date(d.generatedAt))) · prices \(e(d.priceVersions.isEmpty ? "(none)" : d.priceVersions.joined(separator: ", ")))</div>
+      <div class="muted">\(e(d.database)) · \(d.runID.map { "run \($0)" } ?? "all runs") · generated \(e(Fmt.date(d.generatedAt))) · prices \(e(d.priceVersions.isEmpty ? "(none)" : d.priceVersions.joined(separator: ", ")))\(d.endpoints.isEmpty ? "" : " · results from " + e(ReportData.endpointSummary(d.endpoints, hostOnly: true)))</div>
       <div class="cards">
       """
     func card(_ v: String, _ l: String, warn: Bool = false) {

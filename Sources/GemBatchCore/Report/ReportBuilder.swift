@@ -211,6 +211,7 @@ public struct ReportBuilder: Sendable {
       (s.served == nil || ModelCatalog.normalize(s.served!) == ModelCatalog.normalize(s.requested)) && (s.tier ?? "standard") == "standard"
     }
     data.served = asAsked ? nil : served
+    data.endpoints = try Self.endpoints(db, run: run)
     return data
   }
 
@@ -294,6 +295,24 @@ public struct ReportBuilder: Sendable {
 }
 
 /// A report, export or diff that cannot be produced: names the file or run and the problem.
+extension ReportBuilder {
+  /// Results per endpoint (kind and base URL of their run), for the results of `run` (or all).
+  static func endpoints(_ db: Database, run: DatabaseValue) throws -> [StatusReport.EndpointResults] {
+    let kind = try db.columns(in: "runs").contains { $0.name == "endpoint_kind" } ? "ru.endpoint_kind" : "NULL"
+    return try Row.fetchAll(
+      db,
+      sql: """
+        SELECT \(kind), ru.endpoint, COUNT(*) AS n FROM results r JOIN runs ru ON ru.id = r.run_id
+        WHERE (?1 IS NULL OR r.run_id = ?1) GROUP BY 1, 2 ORDER BY n DESC, 2
+        """, arguments: [run]
+    ).map { row in
+      let url: String = row[1]
+      return StatusReport.EndpointResults(
+        kind: (row[0] as String?) ?? EndpointIdentity.kind(forURL: url).rawValue, url: url, results: row[2])
+    }
+  }
+}
+
 public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
   public enum Code: String, Sendable, Hashable {
     case cannotOpen = "cannot_open"

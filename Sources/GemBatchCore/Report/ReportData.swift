@@ -31,6 +31,8 @@ public struct ReportData: Sendable, Codable, Hashable {
   /// Results by the model asked for, the model that answered (after routing) and the tier that
   /// ran; nil when every result ran as asked, at standard.
   public var served: [ServedModel]?
+  /// Where the reported results came from (their run's endpoint), most results first.
+  public var endpoints: [StatusReport.EndpointResults] = []
 
   public init(
     generatedAt: Double, database: String, runID: Int? = nil, priceVersions: [String] = [], total: ModelReport,
@@ -270,5 +272,16 @@ public struct TimelineBucket: Sendable, Codable, Hashable {
     self.retry = retry
     self.failed = failed
     self.lost = lost
+  }
+}
+
+extension ReportData {
+  /// "120 google https://generativelanguage.googleapis.com, 5 mock (dry run) http://127.0.0.1:8080";
+  /// with `hostOnly` the hosts alone (the HTML page holds no URL: it links to nothing).
+  static func endpointSummary(_ endpoints: [StatusReport.EndpointResults], hostOnly: Bool = false) -> String {
+    endpoints.map { e in
+      let place = hostOnly ? EndpointIdentity(kind: .custom, baseURL: e.url).host : e.url
+      return "\(e.results) \(e.kind)\(e.kind == "mock" ? " (dry run)" : "") \(place)"
+    }.joined(separator: ", ")
   }
 }

@@ -65,6 +65,7 @@ public enum ReportRunner {
   }
 
   public static func export(_ c: ExportConfig) throws -> ExportSummary {
+    if let o = c.outPath { try OutputPath.check(o, stores: [c.database]) }
     let pool = try ReportStore.openReadOnly(path: c.database)
     let out = try output(c.outPath)
     let s = try pool.read { db in try Exporter(options: c.options).export(db, to: out) }
@@ -75,9 +76,15 @@ public enum ReportRunner {
   /// Returns the report (and the reprice summary when asked) after writing it.
   @discardableResult
   public static func report(_ c: ReportConfig, now: Double = Date().timeIntervalSince1970) throws -> (ReportData, Repricer.Summary?) {
+    if let o = c.outPath {
+      try OutputPath.check(o, stores: [c.database], inputs: c.modelsPaths + (c.pricesPath.map { [$0] } ?? []))
+    }
     let catalog = try ModelCatalog.load(overrides: c.modelsPaths + (c.pricesPath.map { [$0] } ?? []))
     var summary: Repricer.Summary?
     if c.reprice {
+      // Repricing writes results: one writer per store, so not while a run holds it.
+      let claim = FileManager.default.fileExists(atPath: c.database) ? try StoreClaim.acquire(storePath: c.database) : nil
+      defer { claim?.release() }
       let pool = try ReportStore.openForUpdate(path: c.database)
       if let run = c.runID {
         guard try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM runs WHERE id = ?)", arguments: [run]) }) == true
@@ -96,6 +103,7 @@ public enum ReportRunner {
   }
 
   public static func diff(_ c: DiffConfig) throws -> DiffTotals {
+    if let o = c.outPath { try OutputPath.check(o, stores: [c.database] + (c.databaseB.map { [$0] } ?? [])) }
     let pa = try ReportStore.openReadOnly(path: c.database)
     let pb = try c.databaseB.map(ReportStore.openReadOnly) ?? pa
     let nameB = c.databaseB ?? c.database

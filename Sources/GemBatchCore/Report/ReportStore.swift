@@ -36,6 +36,20 @@ public enum ReportStore {
       throw ReportError(
         code: .notAStore, detail: "\(path): not a gembatch store (missing tables: \(needed.subtracting(tables).sorted().joined(separator: ", ")))")
     }
+    // A newer gembatch may store things this one would misread (or, with --reprice, break).
+    let applied: [String]
+    do {
+      applied = tables.contains("grdb_migrations")
+        ? try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") } : []
+    } catch {
+      throw ReportError(code: .cannotOpen, detail: "\(path): cannot read its migrations (\(Self.safe(error)))")
+    }
+    let unknown = Set(applied).subtracting(StoreMigrations.knownIdentifiers)
+    if !unknown.isEmpty {
+      throw ReportError(
+        code: .notAStore,
+        detail: "\(path) was written by a newer gembatch (unknown migrations: \(unknown.sorted().joined(separator: ", "))); use that version to read it")
+    }
     return pool
   }
 

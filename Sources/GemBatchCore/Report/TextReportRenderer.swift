@@ -10,6 +10,7 @@ enum TextReportRenderer {
     let clean = { (x: String) in TerminalText.clean(x) }
     line("gembatch report — \(clean(d.database))" + (d.runID.map { ", run \($0)" } ?? ", all runs"))
     line("generated \(Fmt.date(d.generatedAt)); prices \(d.priceVersions.isEmpty ? "(none)" : clean(d.priceVersions.joined(separator: ", ")))")
+    if !d.endpoints.isEmpty { line("results from: " + clean(ReportData.endpointSummary(d.endpoints))) }
     line()
     let t = d.total
     line("Jobs: \(Fmt.int(t.jobs))  " + Fmt.states(t.states).map { "\($0.0) \(Fmt.int($0.1))" }.joined(separator: "  "))

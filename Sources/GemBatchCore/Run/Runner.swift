@@ -75,7 +75,7 @@ public struct Runner: Sendable {
     if !load.errors.isEmpty {
       report.ending = .badInput
       report.stopReason = "\(load.errors.count) invalid job line(s); nothing was sent"
-      try store.endRun(id: runId, status: .interrupted, stopReason: report.stopReason)
+      try store.endRun(id: runId, status: .refused, stopReason: report.stopReason)
       return report
     }
 

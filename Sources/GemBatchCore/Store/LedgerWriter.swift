@@ -208,7 +208,7 @@ public final class LedgerWriter: Sendable {
           c.resume(with: result)
         } else if case .failure(let e) = result {
           state.withLock { s in
-            if s.failure == nil { s.failure = StoreError.wrap(e) }
+            if s.failure == nil { s.failure = store.noted(StoreError.wrap(e, path: store.path)) }
           }
         }
       }
@@ -261,7 +261,7 @@ public final class LedgerWriter: Sendable {
         }
         return ids.map { .success($0) }
       } catch {
-        if ops.count == 1 { return [.failure(StoreError.wrap(error))] }
+        if ops.count == 1 { return [.failure(store.noted(StoreError.wrap(error, path: store.path)))] }
       }
     }
     var out: [Result<Int64, any Error>] = []
@@ -270,7 +270,7 @@ public final class LedgerWriter: Sendable {
       do {
         out.append(.success(try store.pool.write { db in try apply(op, db, Statements(db)) }))
       } catch {
-        out.append(.failure(StoreError.wrap(error)))
+        out.append(.failure(store.noted(StoreError.wrap(error, path: store.path))))
       }
     }
     return out
@@ -324,6 +324,9 @@ public final class LedgerWriter: Sendable {
     }
   }
 
+  /// `attempts.error_class` of a per-day quota refusal (`GeminiError`'s class label).
+  static let dailyQuotaClass = "rate_limited_daily"
+
   static func apply(_ op: Op, _ db: Database, _ statements: Statements) throws -> Int64 {
     switch op {
     case .barrier:
@@ -376,6 +379,15 @@ public final class LedgerWriter: Sendable {
       job.bind(f.jobId)
       try job.run()
       if db.changesCount != 1 { throw StoreError(.unknownRow, "no job \(f.jobId)") }
+      if f.errorClass == Self.dailyQuotaClass {
+        // A per-day quota is out until its reset: remembered with the outcome that said so, so a
+        // resume before then sends one probe (`Store.quotaStops`), whoever stopped the run.
+        try db.execute(
+          sql: """
+            INSERT OR REPLACE INTO quota_stops (model, quota_id, resets_at, recorded_at)
+            SELECT model, ?, ?, ? FROM jobs WHERE id = ?
+            """, arguments: [f.quotaId ?? "", QuotaReset.next(after: f.endedAt), f.endedAt, f.jobId])
+      }
       if let r = f.result {
         var result = RawStatement(db, statements.insertResult)
         result.bind(r.jobId)

@@ -20,8 +20,32 @@ public struct StatusReport: Sendable, Codable, Hashable {
     public var startedAt: Double
     public var endedAt: Double?
     public var endpoint: String
+    /// google, cometapi, mock or custom (read off the URL for runs before `v3-trust`).
+    public var endpointKind: String
     public var version: String
     public var attempts: Int
+    public var pid: Int32?
+    public var host: String?
+  }
+
+  /// The process holding the store (`StoreClaim`), as its `store_claims` row says.
+  public struct Writer: Sendable, Codable, Hashable {
+    public var runId: Int64?
+    public var pid: Int32
+    public var host: String
+    public var startedAt: Double
+    public var heartbeatAt: Double
+    /// Seconds since the last heartbeat, when the report was read.
+    public var heartbeatAgeSeconds: Double
+    /// false: the process is gone (or its heartbeat is stale) and the next run takes over.
+    public var live: Bool
+  }
+
+  /// How many stored results came from one endpoint.
+  public struct EndpointResults: Sendable, Codable, Hashable {
+    public var kind: String
+    public var url: String
+    public var results: Int
   }
 
   public var path: String
@@ -37,4 +61,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
   public var openAttempts: Int
   public var totalCostUSD: Double
   public var totalTokens: Int
+  /// The run writing the store now, or a claim a dead one left; nil when no run holds it.
+  public var writer: Writer?
+  /// Where the stored results came from, most first.
+  public var endpoints: [EndpointResults]
 }

@@ -35,7 +35,13 @@ extension Store {
   /// Makes the jobs of `sourceFile`, as of its last full read, part of `runId` without reading
   /// the file again (the runner found its `SourceFileRecord` unchanged). Same state rules as
   /// `syncJobs` for unchanged jobs: `waiting`/`in_flight` → `pending`; `failed` → `pending`
-  /// with a fresh attempt count only with `retryFailed`; `succeeded` and `pending` untouched.
+  /// with a fresh attempt count only with `retryFailed`; `succeeded` and `pending` untouched;
+  /// `succeeded` or `failed` with another endpoint's answer than `runId`'s → `pending`, attempt
+  /// count 0, the old result kept until replaced.
+  ///
+  /// The endpoint rule costs nothing on a store whose runs all share `runId`'s endpoint (the
+  /// usual one): a query over `runs` finds no other endpoint and nothing else is read. Otherwise
+  /// the results of the other endpoints' runs are found through `results_run`.
   ///
   /// Cost: only the jobs not `succeeded` are visited (through `jobs_state`, reading their rows
   /// only when the store holds other jobs than the file's); succeeded jobs are counted as the
@@ -55,6 +61,8 @@ extension Store {
 
       let inFile = Self.inFileSQL
       let args: StatementArguments = ["file": sourceFile, "readRun": readRun, "run": runId, "t": t]
+      let otherEndpoint = try Self.requeueOtherEndpoints(
+        db, inFile: inFile, args: args, runId: runId, retryFailed: retryFailed)
       let members: Int =
         if let count: Int = record?[1] {
           count
@@ -79,6 +87,7 @@ extension Store {
       }
       stats.unchanged = max(members, notSucceeded)
       stats.alreadySucceeded = stats.unchanged - notSucceeded
+      stats.otherEndpoint = otherEndpoint
 
       try db.execute(
         sql: """
@@ -96,6 +105,43 @@ extension Store {
       }
       return stats
     }
+  }
+
+  /// Puts the file's jobs whose final outcome came from another endpoint than run `runId`'s back
+  /// to `pending` (attempt count 0, result kept); returns how many. Failed jobs are only looked
+  /// at without `retryFailed` (with it, every failed job runs again anyway).
+  static func requeueOtherEndpoints(
+    _ db: Database, inFile: String, args: StatementArguments, runId: Int64, retryFailed: Bool
+  ) throws -> Int {
+    let others = try otherEndpointRuns(db, runId: runId)
+    guard !others.isEmpty else { return 0 }
+    let list = others.map(String.init).joined(separator: ",")
+    let reset = "state = 'pending', attempt_count = 0, not_before = NULL, failure_class = NULL, failure_reason = NULL, last_run_id = :run, updated_at = :t"
+    try db.execute(
+      sql: """
+        UPDATE jobs SET \(reset)
+        WHERE state = 'succeeded' AND \(inFile) AND id IN (SELECT job_id FROM results WHERE run_id IN (\(list)))
+        """, arguments: args)
+    var n = db.changesCount
+    if !retryFailed {
+      try db.execute(
+        sql: """
+          UPDATE jobs SET \(reset)
+          WHERE state = 'failed' AND \(inFile)
+            AND (SELECT a.run_id FROM attempts a WHERE a.job_id = jobs.id ORDER BY a.id DESC LIMIT 1) IN (\(list))
+          """, arguments: args)
+      n += db.changesCount
+    }
+    return n
+  }
+
+  /// The runs whose endpoint differs from run `runId`'s (`EndpointIdentity.key`): their answers
+  /// do not count for it. Empty for an unknown run.
+  static func otherEndpointRuns(_ db: Database, runId: Int64) throws -> [Int64] {
+    guard let key = try endpoint(ofRun: runId, db)?.key else { return [] }
+    return try Int64.fetchAll(
+      db, sql: "SELECT ru.id FROM runs ru WHERE ru.id <> ? AND \(EndpointIdentity.keySQL("ru")) <> ?",
+      arguments: [runId, key])
   }
 
   /// The jobs of the file `:file` as of its read run `:readRun`. `+source_file` keeps the planner

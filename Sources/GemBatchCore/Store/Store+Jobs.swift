@@ -8,16 +8,36 @@ extension Store {
   /// - the same request hash keeps its state (`succeeded` and `failed` stay; `failed` goes back
   ///   to `pending` with a fresh attempt count only with `retryFailed`; `waiting`/`in_flight` → `pending`);
   /// - a changed hash re-runs: `pending`, attempt_count 0, its `results` row deleted (attempts kept),
-  ///   request, model, metadata and source updated.
+  ///   request, model, metadata and source updated;
+  /// - the same hash `succeeded` (or `failed`) with the answer of another endpoint than run
+  ///   `runId`'s (`EndpointIdentity.key`: the mock, another URL) runs again: `pending`, attempt
+  ///   count 0, the old result kept until a new answer replaces it (`SyncStats.otherEndpoint`);
+  /// - an id the store holds from another file is not synced: it is returned in
+  ///   `SyncStats.conflicts` (a job id belongs to its file), unless `takeOver` (default: the
+  ///   store's `takesOverJobs`) moves it to the new file. The same file under another path
+  ///   (relative, absolute, a symlink) is the same file.
   ///
   /// Every synced job gets `last_run_id = runId`. Call it with batches of a few thousand jobs.
-  public func syncJobs(_ jobs: [Job], runId: Int64, retryFailed: Bool) throws -> SyncStats {
+  public func syncJobs(_ jobs: [Job], runId: Int64, retryFailed: Bool, takeOver: Bool? = nil) throws -> SyncStats {
     let t = now()
+    let takeOver = takeOver ?? takesOverJobs
     return try write { db in
       var stats = SyncStats()
       var nextSeq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), -1) + 1 FROM jobs") ?? 0
+      // Runs at other endpoints than this run's: few, often none (then no job's answer is looked up).
+      let otherRuns = try Set(Self.otherEndpointRuns(db, runId: runId))
+      var sameFile: [String: Bool] = [:]
       let select = try db.cachedStatement(
-        sql: "SELECT request_hash, state, source_file, last_run_id FROM jobs WHERE id = ?")
+        sql: otherRuns.isEmpty
+          ? "SELECT request_hash, state, source_file, last_run_id, source_line, NULL FROM jobs WHERE id = ?"
+          : """
+          SELECT j.request_hash, j.state, j.source_file, j.last_run_id, j.source_line,
+            CASE j.state
+              WHEN 'succeeded' THEN (SELECT r.run_id FROM results r WHERE r.job_id = j.id)
+              WHEN 'failed' THEN (SELECT a.run_id FROM attempts a WHERE a.job_id = j.id ORDER BY a.id DESC LIMIT 1)
+            END
+          FROM jobs j WHERE j.id = ?
+          """)
       // A job now read from another file leaves its old file: that file's `job_count` (its jobs as
       // of its last full read, which `adoptJobs` relies on) loses it, if it was counted there.
       let leaveFile = try db.cachedStatement(
@@ -92,6 +112,17 @@ extension Store {
         let oldState = JobState(rawValue: row[1]) ?? .pending
         let oldFile: String = row[2]
         if oldFile != job.sourceFile {
+          let same =
+            sameFile[oldFile] ?? {
+              let v = Self.sameFile(oldFile, job.sourceFile)
+              sameFile[oldFile] = v
+              return v
+            }()
+          if !same && !takeOver {
+            stats.conflicts.append(
+              IdConflict(id: job.id, heldBy: oldFile, heldLine: row[4], file: job.sourceFile, line: job.sourceLine))
+            continue
+          }
           try leaveFile.execute(arguments: [oldFile, (row[3] as Int64?) ?? 0])
         }
         if oldHash != job.requestHash {
@@ -108,7 +139,13 @@ extension Store {
         stats.unchanged += 1
         var state = oldState
         var resetAttempts = false
+        let answeredIn: Int64? = row[5]
+        let elsewhere = answeredIn.map(otherRuns.contains) ?? false
         switch oldState {
+        case .succeeded where elsewhere, .failed where elsewhere:
+          state = .pending
+          resetAttempts = true
+          stats.otherEndpoint += 1
         case .succeeded: stats.alreadySucceeded += 1
         case .failed:
           if retryFailed {
@@ -179,6 +216,22 @@ extension Store {
           """, arguments: [t, t])
       return db.changesCount
     }
+  }
+
+  /// Whether `old` (a job's recorded file) and `new` (the file it is read from now) are one file:
+  /// the same after resolving `.`, `..` and symlinks. A relative `old` that does not resolve
+  /// from here (the store was run from another folder) is taken for the same file when the
+  /// names match, as paths were compared before files had owners.
+  static func sameFile(_ old: String, _ new: String) -> Bool {
+    guard let rn = realPath(new) else { return false }
+    if let ro = realPath(old) { return ro == rn }
+    return !old.hasPrefix("/") && (old as NSString).lastPathComponent == (new as NSString).lastPathComponent
+  }
+
+  static func realPath(_ p: String) -> String? {
+    guard let c = realpath(p, nil) else { return nil }
+    defer { free(c) }
+    return String(cString: c)
   }
 
   /// Jobs per state.

@@ -3,18 +3,42 @@ import GRDB
 import GeminiAPI
 
 extension Store {
-  /// Records a new run as `running`; returns its id.
+  /// Records a new run as `running`; returns its id. The run keeps its endpoint (kind and base
+  /// URL without credentials: `r.endpointKind`, else the claim's, else read off the URL) and,
+  /// on a claimed store, the claim's pid and host; the claim notes the run.
   public func beginRun(_ r: RunStart) throws -> Int64 {
     let started = r.startedAt ?? now()
     let files = JSONValue.array(r.files.map { .string($0) }).serialized()
+    let url = EndpointIdentity.sanitized(r.endpoint)
+    let claimed = claim?.endpoint
+    let kind = r.endpointKind ?? claimed.map(\.kind) ?? EndpointIdentity.kind(forURL: url)
+    let claim = claim
     return try write { db in
       try db.execute(
         sql: """
-          INSERT INTO runs (started_at, status, endpoint, files, options_json, gembatch_version)
-          VALUES (?, ?, ?, ?, ?, ?)
+          INSERT INTO runs (started_at, status, endpoint, files, options_json, gembatch_version, endpoint_kind, pid, host)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
-        arguments: [started, RunStatus.running.rawValue, r.endpoint, files, r.optionsJSON, r.version])
-      return db.lastInsertedRowID
+        arguments: [
+          started, RunStatus.running.rawValue, url, files, r.optionsJSON, r.version, kind.rawValue, claim?.holder.pid,
+          claim?.holder.host,
+        ])
+      let id = db.lastInsertedRowID
+      try claim?.noteRun(id, db)
+      return id
+    }
+  }
+
+  /// The endpoint run `id` recorded (nil for an unknown run).
+  public func endpoint(ofRun id: Int64) throws -> EndpointIdentity? {
+    try read { db in try Self.endpoint(ofRun: id, db) }
+  }
+
+  static func endpoint(ofRun id: Int64, _ db: Database) throws -> EndpointIdentity? {
+    try Row.fetchOne(db, sql: "SELECT endpoint_kind, endpoint FROM runs WHERE id = ?", arguments: [id]).map { row in
+      let url: String = row[1]
+      let kind = (row[0] as String?).flatMap(EndpointIdentity.Kind.init(rawValue:)) ?? EndpointIdentity.kind(forURL: url)
+      return EndpointIdentity(kind: kind, baseURL: url)
     }
   }
 
@@ -106,20 +130,34 @@ extension Store {
     }
   }
 
-  /// The source-file record for `path`, if any.
+  /// The source-file record for `path`, if any, with the files its jobs referred to.
   public func sourceFile(path: String) throws -> SourceFileRecord? {
     try read { db in
-      try Row.fetchOne(
-        db,
-        sql: """
-          SELECT path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id
-          FROM source_files WHERE path = ?
-          """, arguments: [path]
-      ).map {
-        SourceFileRecord(
-          path: $0[0], size: $0[1], mtime: $0[2], fingerprint: $0[3], defaultsHash: $0[4], jobCount: $0[5],
-          lastRunId: $0[6])
-      }
+      guard
+        var record = try Row.fetchOne(
+          db,
+          sql: """
+            SELECT path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, stamp
+            FROM source_files WHERE path = ?
+            """, arguments: [path]
+        ).map({
+          SourceFileRecord(
+            path: $0[0], size: $0[1], mtime: $0[2], fingerprint: $0[3], defaultsHash: $0[4], jobCount: $0[5],
+            lastRunId: $0[6], stamp: $0[7])
+        })
+      else { return nil }
+      record.references = try Row.fetchAll(
+        db, sql: "SELECT ref_path, size, sha256, stamp FROM source_file_refs WHERE path = ? ORDER BY ref_path",
+        arguments: [path]
+      ).map { FileDigest(path: $0[0], size: $0[1], sha256: $0[2], stamp: $0[3]) }
+      return record
+    }
+  }
+
+  /// Notes the stat of an unchanged file that was hashed again and matched (`FileDigest.stamp`).
+  public func updateSourceStamp(path: String, stamp: String, mtime: Double) throws {
+    try write { db in
+      try db.execute(sql: "UPDATE source_files SET stamp = ?, mtime = ? WHERE path = ?", arguments: [stamp, mtime, path])
     }
   }
 
@@ -132,10 +170,16 @@ extension Store {
       try db.execute(
         sql: """
           INSERT OR REPLACE INTO source_files
-            (path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            (path, size, mtime, fingerprint, defaults_hash, job_count, last_run_id, updated_at, stamp)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
-        arguments: [r.path, r.size, r.mtime, r.fingerprint, r.defaultsHash, r.jobCount, r.lastRunId, t])
+        arguments: [r.path, r.size, r.mtime, r.fingerprint, r.defaultsHash, r.jobCount, r.lastRunId, t, r.stamp])
+      try db.execute(sql: "DELETE FROM source_file_refs WHERE path = ?", arguments: [r.path])
+      for ref in r.references {
+        try db.execute(
+          sql: "INSERT OR REPLACE INTO source_file_refs (path, ref_path, size, sha256, stamp) VALUES (?, ?, ?, ?, ?)",
+          arguments: [r.path, ref.path, ref.size, ref.sha256, ref.stamp])
+      }
       if let run = r.lastRunId {
         try db.execute(
           sql: "INSERT OR REPLACE INTO run_files (run_id, path, read_run_id) VALUES (?, ?, ?)",

@@ -22,12 +22,17 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
   case parked
   case storeFailed = "store_failed"
   case crashed
+  /// Refused before anything was sent: bad job lines, an id another file holds.
+  case refused
 }
 
 /// What a run records about itself when it starts. Never the API key.
 public struct RunStart: Sendable {
-  /// The base URL only.
+  /// The base URL only (credentials, query and fragment are dropped when recorded).
   public var endpoint: String
+  /// google, cometapi, mock or custom. nil: the store's claim says (`StoreClaim.endpoint`), else
+  /// it is read off the URL.
+  public var endpointKind: EndpointIdentity.Kind?
   /// Job file paths, in order.
   public var files: [String]
   /// The run's settings as compact JSON (concurrency, limits, …). Must not contain the key.
@@ -35,8 +40,12 @@ public struct RunStart: Sendable {
   public var version: String
   public var startedAt: Double?
 
-  public init(endpoint: String, files: [String], optionsJSON: String = "{}", version: String, startedAt: Double? = nil) {
+  public init(
+    endpoint: String, endpointKind: EndpointIdentity.Kind? = nil, files: [String], optionsJSON: String = "{}",
+    version: String, startedAt: Double? = nil
+  ) {
     self.endpoint = endpoint
+    self.endpointKind = endpointKind
     self.files = files
     self.optionsJSON = optionsJSON
     self.version = version
@@ -66,6 +75,12 @@ public struct SyncStats: Sendable, Hashable, Codable {
   public var failedKept = 0
   /// Pending after the sync.
   public var toRun = 0
+  /// Succeeded earlier, but only with an answer from another endpoint (the mock, another URL):
+  /// pending again, the old result kept until replaced. Counted in `toRun` too.
+  public var otherEndpoint = 0
+  /// Ids that another file of the store already holds (not synced; refused unless the store
+  /// takes jobs over).
+  public var conflicts: [IdConflict] = []
 
   public init() {}
 
@@ -76,6 +91,44 @@ public struct SyncStats: Sendable, Hashable, Codable {
     a.alreadySucceeded += b.alreadySucceeded
     a.failedKept += b.failedKept
     a.toRun += b.toRun
+    a.otherEndpoint += b.otherEndpoint
+    a.conflicts += b.conflicts
+  }
+}
+
+/// A job id read from one file that the store holds from another: a job id belongs to its file.
+public struct IdConflict: Sendable, Hashable, Codable {
+  public var id: String
+  /// Where the store has it.
+  public var heldBy: String
+  public var heldLine: Int
+  /// Where it was read now.
+  public var file: String
+  public var line: Int
+
+  public init(id: String, heldBy: String, heldLine: Int, file: String, line: Int) {
+    self.id = id
+    self.heldBy = heldBy
+    self.heldLine = heldLine
+    self.file = file
+    self.line = line
+  }
+}
+
+/// A per-day quota that stopped a run, and when it resets (`Store.recordQuotaStop`).
+public struct QuotaStop: Sendable, Hashable, Codable {
+  public var model: String
+  /// The quota's id as the API named it ("" when it named none).
+  public var quotaId: String
+  /// Unix seconds.
+  public var resetsAt: Double
+  public var recordedAt: Double
+
+  public init(model: String, quotaId: String, resetsAt: Double, recordedAt: Double) {
+    self.model = model
+    self.quotaId = quotaId
+    self.resetsAt = resetsAt
+    self.recordedAt = recordedAt
   }
 }
 
@@ -84,16 +137,23 @@ public struct SourceFileRecord: Sendable, Hashable, Codable {
   public var path: String
   public var size: Int64
   public var mtime: Double
-  /// sha256 hex of the file's bytes (or any fingerprint the runner chooses).
+  /// `sha256:<hex>` of the file's bytes (`FileDigest.fingerprint`); older stores hold
+  /// `size=… mtime=…`, which never matches, so their first resume reads the file once.
   public var fingerprint: String
   /// Hash of the run defaults the file was read with (model, generationConfig, …).
   public var defaultsHash: String
   public var jobCount: Int
   public var lastRunId: Int64?
+  /// The schema and inline files the file's jobs named at that read, with their digests
+  /// (`source_file_refs`): a change to one of them re-reads the job file.
+  public var references: [FileDigest]
+  /// The file's `stat` when it was hashed (`FileDigest.stamp`): while it is the same, the hash
+  /// need not be taken again.
+  public var stamp: String?
 
   public init(
     path: String, size: Int64, mtime: Double, fingerprint: String, defaultsHash: String, jobCount: Int,
-    lastRunId: Int64? = nil
+    lastRunId: Int64? = nil, references: [FileDigest] = [], stamp: String? = nil
   ) {
     self.path = path
     self.size = size
@@ -102,6 +162,14 @@ public struct SourceFileRecord: Sendable, Hashable, Codable {
     self.defaultsHash = defaultsHash
     self.jobCount = jobCount
     self.lastRunId = lastRunId
+    self.references = references
+    self.stamp = stamp
+  }
+
+  /// The recorded digest of the file itself, for `FileDigest.current(path:known:)`.
+  public var digest: FileDigest? {
+    guard fingerprint.hasPrefix("sha256:") else { return nil }
+    return FileDigest(path: path, size: size, sha256: String(fingerprint.dropFirst(7)), stamp: stamp)
   }
 }
 

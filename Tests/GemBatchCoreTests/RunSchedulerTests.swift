@@ -310,6 +310,42 @@ import Testing
     #expect(abs((p.eta ?? -1) - Double(10 - 5 - 1) / p.jobsPerSecond) < 1e-9)
   }
 
+  /// Jobs an earlier run left waiting come first in the first page: one due within the cap is
+  /// sent at its time, one due past it is never sent and the run ends `.parked`, naming it.
+  @Test func jobsLeftWaitingByAnEarlierRunKeepTheirTime() {
+    var jobs = Sim.jobs(6)
+    jobs[0].waitSeconds = 120
+    jobs[0].notBefore = 1_800_000_120
+    jobs[1].waitSeconds = 86_400 * 365
+    jobs[1].notBefore = 1_831_536_000
+    jobs[2].waitSeconds = 0
+    jobs[2].notBefore = 1_700_000_000
+    var sim = Sim(.init(concurrency: 4, maxWaitSeconds: 3600), jobs: jobs) { job, _ in Self.ok(job) }
+    sim.run()
+    let sentAt = Dictionary(uniqueKeysWithValues: sim.sent.map { ($0.job.id, $0.t) })
+    #expect(sentAt["m-1"] == nil)
+    #expect((sentAt["m-0"] ?? 0) >= 120)
+    #expect(sentAt["m-2"] == 0)
+    #expect(sim.sent.count == 5)
+    #expect(sim.scheduler.ending == .parked)
+    #expect(sim.scheduler.reason?.contains("1 job(s) still parked") == true)
+    #expect(sim.scheduler.reason?.contains("m-1") == true)
+    #expect(sim.scheduler.reason?.contains("2028-01-15") == true, "\(sim.scheduler.reason ?? "")")
+    #expect(sim.scheduler.progress.parked == 1)
+    #expect(sim.scheduler.progress.succeeded == 5)
+  }
+
+  @Test func withoutACapAJobLeftWaitingIsWaitedFor() {
+    var jobs = Sim.jobs(2)
+    jobs[0].waitSeconds = 86_400
+    jobs[0].notBefore = 1_800_086_400
+    var sim = Sim(.init(concurrency: 2), jobs: jobs) { job, _ in Self.ok(job) }
+    sim.run()
+    #expect(sim.scheduler.ending == .finished)
+    #expect(sim.sent.map(\.job.id) == ["m-1", "m-0"])
+    #expect((sim.sent.last?.t ?? 0) >= 86_400)
+  }
+
   @Test func aStoreFailureStopsNewWorkAndLetsInFlightRequestsEnd() {
     var sim = Sim(.init(concurrency: 4), jobs: Sim.jobs(100), storeFailsAt: 2.2) { job, _ in
       (1.0, Sim.summary(.succeeded, job))

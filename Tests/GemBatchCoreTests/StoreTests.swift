@@ -112,7 +112,9 @@ import Testing
     #expect(try store.fetchRunnable(afterSeq: -1, limit: 2).map(\.id) == ["j0", "j1"])
   }
 
-  func finish(_ w: LedgerWriter, _ store: Store, _ job: Job, run: Int64, state: JobState) async throws {
+  func finish(
+    _ w: LedgerWriter, _ store: Store, _ job: Job, run: Int64, state: JobState, notBefore: Double = 2000
+  ) async throws {
     let id = try await w.attemptStarted(
       AttemptStart(jobId: job.id, runId: run, attemptNo: 1, requestHash: job.requestHash, streamed: false, startedAt: 1000))
     let result =
@@ -122,9 +124,31 @@ import Testing
     try await w.attemptFinished(
       AttemptFinish(
         attemptId: id, jobId: job.id, runId: run, endedAt: 1001, outcome: state == .succeeded ? .succeeded : state == .failed ? .failed : .retry,
-        jobState: state, notBefore: state == .waiting ? 2000 : nil, failureClass: state == .failed ? "permanent" : nil,
+        jobState: state, notBefore: state == .waiting ? notBefore : nil, failureClass: state == .failed ? "permanent" : nil,
         failureReason: state == .failed ? "400 INVALID_ARGUMENT" : nil, httpStatus: state == .succeeded ? 200 : 400,
         rawResponse: state == .succeeded ? Data("{}".utf8) : nil, result: result))
+  }
+
+  /// A job left waiting for a time still to come (a server's delay) keeps it when its file is
+  /// read again; the run gets it through `fetchWaiting`, not with the pending pages.
+  @Test func aJobWaitingForAFutureTimeKeepsIt() async throws {
+    let (store, _) = try newStore()
+    let r1 = try run(store)
+    let jobs = (0..<2).map { JobsTestKit.job("j\($0)", prompt: "p\($0)", seq: $0) }
+    _ = try store.syncJobs(jobs, runId: r1, retryFailed: false)
+    let w = LedgerWriter(store: store)
+    let later = Date().timeIntervalSince1970 + 86_400
+    try await finish(w, store, jobs[0], run: r1, state: .waiting, notBefore: later)
+    try await w.close()
+
+    let r2 = try run(store)
+    let s = try store.syncJobs(jobs, runId: r2, retryFailed: false)
+    #expect(s.toRun == 2 && s.unchanged == 2)
+    #expect(try store.fetchRunnable(afterSeq: -1, limit: 10, runId: r2).map(\.id) == ["j1"])
+    let waiting = try store.fetchWaiting(runId: r2)
+    #expect(waiting.map(\.job.id) == ["j0"])
+    #expect(waiting.first?.notBefore == later)
+    #expect(waiting.first?.job.attemptCount == 1)
   }
 
   /// An outcome queued without waiting (`submitFinished`) is never overtaken by its own job's

@@ -146,6 +146,18 @@ import Testing
       }
       #expect(state == "waiting")
       #expect((notBefore ?? 0) > Date().timeIntervalSince1970 + 300_000_000)
+
+      // The same command again, as cron would: the job is still parked, so nothing is sent.
+      let again = try await CLI.run(
+        [
+          "run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none", "--max-retry-delay", "30m",
+        ],
+        env: Self.env, timeout: 60)
+      #expect(again.status == 3, "\(again.stderr)")
+      #expect(again.stderr.contains("1 job(s) still parked"), "\(again.stderr)")
+      #expect(server.requests.count == 1)
+      let stillWaiting = try await q.read { try String.fetchOne($0, sql: "SELECT state FROM jobs") }
+      #expect(stillWaiting == "waiting")
     }
   }
 

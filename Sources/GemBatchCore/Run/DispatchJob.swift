@@ -31,6 +31,11 @@ public struct DispatchJob: Sendable, Hashable {
   /// The request's `serviceTier` (`flex`, `standard`, `priority`), nil when it names none.
   public var serviceTier: String?
 
+  /// A job an earlier run left waiting (a backoff or a server's delay not yet over): the unix
+  /// time it may be sent, and the seconds from loading until then. The scheduler holds it.
+  public var notBefore: Double?
+  public var waitSeconds: Double?
+
   public init(
     id: String, seq: Int, model: String, body: Data, requestHash: String, estimatedInputTokens: Int,
     isJSONMode: Bool, outputSchema: OutputSchema?, attempts: Int, usesSearch: Bool = false,

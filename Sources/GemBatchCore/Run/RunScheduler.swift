@@ -35,12 +35,16 @@ public struct RunScheduler: Sendable {
     public var endpointHost: String
     /// Seed of the retry jitter.
     public var seed: UInt64
+    /// The longest wait the run takes on for a job an earlier run left waiting (`--max-retry-delay`);
+    /// one due later stays parked, unsent, and the run ends `.parked`. nil: no cap.
+    public var maxWaitSeconds: Double?
 
     public init(
       concurrency: Int, limits: ModelLimits = ModelLimits(), budgetUSD: Double? = nil, spentBeforeUSD: Double = 0,
       grace: Double = 30, sameErrorLimit: Int? = 20, unreachableLimit: Int = 3, probeModels: Set<String> = [],
-      endpointHost: String = "the endpoint", seed: UInt64 = 0
+      endpointHost: String = "the endpoint", seed: UInt64 = 0, maxWaitSeconds: Double? = nil
     ) {
+      self.maxWaitSeconds = maxWaitSeconds
       self.concurrency = max(1, concurrency)
       self.limits = limits
       self.budgetUSD = budgetUSD
@@ -118,6 +122,9 @@ public struct RunScheduler: Sendable {
   private var sameError: [String: SameErrorTrack] = [:]
   /// Models held after one permanent error over and over, with the error.
   private var held: [String: String] = [:]
+  /// Jobs an earlier run parked whose time is further off than `maxWaitSeconds`: not sent.
+  private var stillParked = 0
+  private var firstStillParked: (id: String, notBefore: Double)?
 
   private struct SameErrorTrack {
     var finals = 0
@@ -146,8 +153,9 @@ public struct RunScheduler: Sendable {
     switch event {
     case .start:
       break
-    case .loaded(let page, let exhausted):
+    case .loaded(var page, let exhausted):
       loading = false
+      if page.first?.waitSeconds != nil { page = holdWaiting(page, now: now) }
       if freshIndex >= fresh.count {
         fresh = page
         freshIndex = 0
@@ -277,6 +285,31 @@ public struct RunScheduler: Sendable {
     }
   }
 
+  /// Jobs an earlier run left waiting go to the retry queue at their time, or stay parked when
+  /// that is further off than the run will wait; the rest of the page is returned.
+  private mutating func holdWaiting(_ page: [DispatchJob], now t: Double) -> [DispatchJob] {
+    var rest: [DispatchJob] = []
+    rest.reserveCapacity(page.count)
+    for var job in page {
+      guard let wait = job.waitSeconds else {
+        rest.append(job)
+        continue
+      }
+      job.waitSeconds = nil
+      if wait <= 0 {
+        rest.append(job)
+      } else if let cap = settings.maxWaitSeconds, wait > cap {
+        stillParked += 1
+        progress.parked += 1
+        let until = job.notBefore ?? 0
+        if firstStillParked.map({ until < $0.notBefore }) ?? true { firstStillParked = (job.id, until) }
+      } else {
+        retryQueue.push(job, due: t + wait)
+      }
+    }
+    return rest
+  }
+
   private func makeLimiter(_ model: String) -> RateLimiter {
     let l = settings.limits.limit(for: model)
     return RateLimiter(requestsPerMinute: l.rpm, tokensPerMinute: l.tpm)
@@ -399,6 +432,17 @@ public struct RunScheduler: Sendable {
         reason = held.keys.sorted().map { model in
           "\(model): the first \(settings.sameErrorLimit ?? 0) answers were all the same error (\(held[model]!)); its other jobs are held, still pending"
         }.joined(separator: "; ") + ". Fix the requests and run again, or pass --no-fail-fast"
+      }
+      if let first = firstStillParked {
+        let what =
+          "\(stillParked) job(s) still parked by a server's delay, not sent (the first, \(first.id), may be tried "
+          + "after \(DelayText.date(first.notBefore))); run the same command after then"
+        if ending == .failFast {
+          reason = (reason ?? "") + "; " + what
+        } else {
+          ending = .parked
+          reason = what
+        }
       }
     }
     progress.elapsed = now

@@ -115,7 +115,8 @@ public struct Runner: Sendable {
       spentBeforeUSD: configuration.spentBeforeUSD, grace: configuration.grace.seconds,
       sameErrorLimit: configuration.failFastAfter, probeModels: configuration.probeModels,
       endpointHost: Self.host(of: configuration.endpoint),
-      seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
+      seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max),
+      maxWaitSeconds: configuration.retry.maxServerDelay.seconds)
   }
 
   /// `host[:port]` of a base URL, for messages.

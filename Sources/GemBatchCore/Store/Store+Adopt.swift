@@ -34,7 +34,8 @@ extension Store {
 
   /// Makes the jobs of `sourceFile`, as of its last full read, part of `runId` without reading
   /// the file again (the runner found its `SourceFileRecord` unchanged). Same state rules as
-  /// `syncJobs` for unchanged jobs: `waiting`/`in_flight` → `pending`; `failed` → `pending`
+  /// `syncJobs` for unchanged jobs: `in_flight`, and `waiting` whose time has passed, → `pending`
+  /// (a job parked past now by a server's delay keeps its time); `failed` → `pending`
   /// with a fresh attempt count only with `retryFailed`; `succeeded` and `pending` untouched;
   /// `succeeded` or `failed` with another endpoint's answer than `runId`'s → `pending`, attempt
   /// count 0, the old result kept until replaced.
@@ -92,8 +93,14 @@ extension Store {
       try db.execute(
         sql: """
           UPDATE jobs SET state = 'pending', not_before = NULL, last_run_id = :run, updated_at = :t
-          WHERE state IN ('waiting', 'in_flight') AND \(inFile)
+          WHERE (state = 'in_flight' OR (state = 'waiting' AND COALESCE(not_before, 0) <= :t)) AND \(inFile)
             AND id NOT IN (\(Self.liveBatchJobsSQL))
+          """, arguments: args)
+      // Parked by a server's delay that has not passed: this run holds it until then, or says so.
+      try db.execute(
+        sql: """
+          UPDATE jobs SET last_run_id = :run, updated_at = :t
+          WHERE state = 'waiting' AND not_before > :t AND \(inFile)
           """, arguments: args)
       if retryFailed {
         try db.execute(

@@ -6,7 +6,8 @@ extension Store {
   ///
   /// - a new id is inserted `pending`, with the next store `seq` (first-seen order);
   /// - the same request hash keeps its state (`succeeded` and `failed` stay; `failed` goes back
-  ///   to `pending` with a fresh attempt count only with `retryFailed`; `waiting`/`in_flight` → `pending`);
+  ///   to `pending` with a fresh attempt count only with `retryFailed`; `in_flight`, and `waiting`
+  ///   whose time has passed, → `pending`);
   /// - a changed hash re-runs: `pending`, attempt_count 0, its `results` row deleted (attempts kept),
   ///   request, model, metadata and source updated;
   /// - the same hash `succeeded` (or `failed`) with the answer of another endpoint than run
@@ -29,13 +30,14 @@ extension Store {
       var sameFile: [String: Bool] = [:]
       let select = try db.cachedStatement(
         sql: otherRuns.isEmpty
-          ? "SELECT request_hash, state, source_file, last_run_id, source_line, NULL FROM jobs WHERE id = ?"
+          ? "SELECT request_hash, state, source_file, last_run_id, source_line, NULL, not_before FROM jobs WHERE id = ?"
           : """
           SELECT j.request_hash, j.state, j.source_file, j.last_run_id, j.source_line,
             CASE j.state
               WHEN 'succeeded' THEN (SELECT r.run_id FROM results r WHERE r.job_id = j.id)
               WHEN 'failed' THEN (SELECT a.run_id FROM attempts a WHERE a.job_id = j.id ORDER BY a.id DESC LIMIT 1)
-            END
+            END,
+            j.not_before
           FROM jobs j WHERE j.id = ?
           """)
       // A job now read from another file leaves its old file: that file's `job_count` (its jobs as
@@ -154,13 +156,17 @@ extension Store {
           } else {
             stats.failedKept += 1
           }
-        case .waiting: state = .pending
+        case .waiting:
+          // Waiting for a time that has not come (a backoff, a server's delay, a parked job): it
+          // keeps it; the run holds the job until then, or says it is still parked.
+          let notBefore: Double? = row[6]
+          state = (notBefore ?? 0) > t ? .waiting : .pending
         case .inFlight:
           // Its request is in a live batch: it comes back with the batch's output.
           state = try Self.isHeldByLiveBatch(db, jobId: job.id) ? .inFlight : .pending
         case .pending: break
         }
-        if state == .pending { stats.toRun += 1 }
+        if state == .pending || state == .waiting { stats.toRun += 1 }
         try keep.execute(arguments: [
           job.sourceFile, job.sourceLine, metadata, job.estimatedInputTokens, job.isJSONMode, state.rawValue, runId,
           t, resetAttempts, state.rawValue, state.rawValue, state.rawValue, facts.outputSchemaJSON, facts.schemaDialect,
@@ -202,6 +208,31 @@ extension Store {
            j.facts, j.output_schema, j.schema_dialect, j.uses_search, j.max_output_tokens
     FROM jobs j WHERE j.state = 'pending' AND j.seq > ?1 AND \(lastRunSQL(job: "j")) = ?3
     ORDER BY j.seq LIMIT ?2
+    """
+
+  /// The jobs of run `runId` still `waiting` for a time a server set (parked past an earlier run's
+  /// end), with that time: few, read once at the start of a run.
+  public func fetchWaiting(runId: Int64) throws -> [(job: RunnableJob, notBefore: Double)] {
+    try read { db in
+      try Row.fetchAll(db.cachedStatement(sql: Self.waitingInRunSQL), arguments: [runId]).map {
+        (
+          RunnableJob(
+            id: $0[0], seq: $0[1], model: $0[2], body: $0[3], requestHash: $0[4], estInputTokens: $0[5],
+            jsonMode: $0[6], attemptCount: $0[7],
+            facts: ($0[8] as Int?) == 1
+              ? JobFacts(outputSchemaJSON: $0[9], schemaDialect: $0[10], usesSearch: $0[11], maxOutputTokens: $0[12])
+              : nil),
+          ($0[13] as Double?) ?? 0
+        )
+      }
+    }
+  }
+
+  static let waitingInRunSQL = """
+    SELECT j.id, j.seq, j.model, j.request_json, j.request_hash, j.est_input_tokens, j.json_mode, j.attempt_count,
+           j.facts, j.output_schema, j.schema_dialect, j.uses_search, j.max_output_tokens, j.not_before
+    FROM jobs j WHERE j.state = 'waiting' AND \(lastRunSQL(job: "j")) = ?1
+    ORDER BY j.seq
     """
 
   /// Moves `waiting` jobs whose `not_before` has passed back to `pending`; returns how many.

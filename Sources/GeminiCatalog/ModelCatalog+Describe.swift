@@ -240,36 +240,5 @@ extension ModelCatalog {
 
 /// Two-space pretty JSON with the keys in their own order (override files and `--format json`).
 public enum CatalogJSON {
-  public static func pretty(_ v: JSONValue) -> String {
-    var out = ""
-    write(v, indent: 0, to: &out)
-    return out + "\n"
-  }
-
-  private static func write(_ v: JSONValue, indent: Int, to out: inout String) {
-    let pad = String(repeating: "  ", count: indent + 1)
-    let close = String(repeating: "  ", count: indent)
-    switch v {
-    case .array(let a) where !a.isEmpty:
-      out += "[\n"
-      for (i, e) in a.enumerated() {
-        out += pad
-        write(e, indent: indent + 1, to: &out)
-        out += i == a.count - 1 ? "\n" : ",\n"
-      }
-      out += close + "]"
-    case .object(let o) where !o.isEmpty:
-      out += "{\n"
-      var i = 0
-      for (k, e) in o {
-        out += pad + JSONValue.string(k).serialized() + ": "
-        write(e, indent: indent + 1, to: &out)
-        i += 1
-        out += i == o.count ? "\n" : ",\n"
-      }
-      out += close + "}"
-    default:
-      out += v.serialized()
-    }
-  }
+  public static func pretty(_ v: JSONValue) -> String { v.prettyPrinted() + "\n" }
 }

@@ -18,7 +18,7 @@ struct MockError: Error, Sendable {
     return .object(JSONObject([("error", .object(e))]))
   }
 
-  var body: String { PrettyJSON.render(json) + "\n" }
+  var body: String { json.prettyPrinted() + "\n" }
 
   // MARK: Factories with Google's exact texts
 
@@ -143,42 +143,6 @@ public enum QuotaKind: String, Sendable, Hashable {
     case .requestsPerMinute: "generativelanguage.googleapis.com/generate_requests_per_model"
     case .inputTokensPerMinute: "generativelanguage.googleapis.com/generate_content_input_token_count"
     case .requestsPerDay: "generativelanguage.googleapis.com/generate_requests_per_model_per_day"
-    }
-  }
-}
-
-/// Two-space pretty printing, the way Google's front end formats error bodies.
-enum PrettyJSON {
-  static func render(_ v: JSONValue) -> String {
-    var out = ""
-    write(v, indent: 0, to: &out)
-    return out
-  }
-
-  private static func write(_ v: JSONValue, indent: Int, to out: inout String) {
-    let pad = String(repeating: "  ", count: indent + 1)
-    let close = String(repeating: "  ", count: indent)
-    switch v {
-    case .array(let a) where !a.isEmpty:
-      out += "[\n"
-      for (i, e) in a.enumerated() {
-        out += pad
-        write(e, indent: indent + 1, to: &out)
-        out += i == a.count - 1 ? "\n" : ",\n"
-      }
-      out += close + "]"
-    case .object(let o) where !o.isEmpty:
-      out += "{\n"
-      var i = 0
-      for (k, e) in o {
-        out += pad + JSONValue.string(k).serialized() + ": "
-        write(e, indent: indent + 1, to: &out)
-        i += 1
-        out += i == o.count ? "\n" : ",\n"
-      }
-      out += close + "}"
-    default:
-      out += v.serialized()
     }
   }
 }

@@ -99,7 +99,7 @@ import Testing
       // At most a 1 MiB prefix per attempt (64 MiB), never the bodies (4 GiB).
       #expect(sizes.reduce(0, +) < 100 << 20, "store \(sizes)")
       let q = try DatabaseQueue(path: db.path)
-      let rows = try await q.read { db in
+      let rows = try q.read { db in
         try Row.fetchAll(
           db, sql: "SELECT length(raw_response) AS kept, raw_response_bytes AS full, error_message FROM attempts")
       }

@@ -136,7 +136,7 @@ extension MockResponder {
     let fid = upload.id
     let path = files.path(for: fid)
     try? FileManager.default.moveItem(atPath: upload.path, toPath: path)
-    let digest = upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
+    let digest = SHA256.hexString(upload.hash.finalize())
     let file = MockBatchStore.File(
       name: "files/\(fid)", displayName: upload.displayName, mimeType: upload.mimeType, size: upload.received, path: path,
       createTime: Date().timeIntervalSince1970, generated: false, sha256: digest)

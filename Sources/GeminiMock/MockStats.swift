@@ -80,7 +80,7 @@ struct BodyDigest: Hashable, Sendable {
 
   /// The digest of `bytes`.
   init(of bytes: UnsafeRawBufferPointer) {
-    words = OneShotSHA256.digest(bytes)
+    self.init(SHA256.digest(bytes))
   }
 
   var hex: String {

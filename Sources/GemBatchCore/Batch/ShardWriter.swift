@@ -86,8 +86,7 @@ struct ShardWriter {
       try? FileManager.default.removeItem(atPath: path)
       return nil
     }
-    let digits = Array("0123456789abcdef".utf8)
-    shard.sha256 = String(decoding: hash.finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+    shard.sha256 = SHA256.hexString(hash.finalize())
     return shard
   }
 }

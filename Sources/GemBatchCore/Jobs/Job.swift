@@ -53,18 +53,6 @@ public struct Job: Sendable, Hashable {
     h.update(model.utf8)
     h.update([0x0A])
     h.update(body)
-    return hex(h.finalize())
-  }
-
-  /// Lower-case hex of a digest (String(format:) costs microseconds per byte on Linux).
-  static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-      for (i, b) in bytes.enumerated() {
-        out[2 * i] = digits[Int(b >> 4)]
-        out[2 * i + 1] = digits[Int(b & 0x0F)]
-      }
-      return bytes.count * 2
-    }
+    return SHA256.hexString(h.finalize())
   }
 }

@@ -521,7 +521,7 @@ struct JobLineParser {
     guard let type = mime ?? MimeSniffer.detect(path: full, head: head) else {
       throw Failure(.badField, "cannot tell the type of files[\(i)] \(shown); add mimeType")
     }
-    let hex = sha.finalize().map { String(format: "%02x", $0) }.joined()
+    let hex = SHA256.hexString(sha.finalize())
     return ["fileData": ["mimeType": .string(type), "fileUri": .string(FileUploader.placeholder(sha256: hex, path: full))]]
   }
 

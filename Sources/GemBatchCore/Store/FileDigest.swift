@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import GeminiAPI
 
 #if canImport(Glibc)
   import Glibc
@@ -17,8 +17,7 @@ import Foundation
 /// does every tool that sets an mtime back, and nothing but the kernel sets a ctime, so an equal
 /// stamp means the bytes are the ones hashed. A file changed in the moments before it was hashed
 /// gets no stamp (timestamps are coarser than the hash is fast), as git treats "racily clean"
-/// files. swift-crypto's SHA-256 (BoringSSL, SHA-NI here) hashes 100 MB in ~0.1 s of CPU; the
-/// pure-Swift `GeminiAPI.SHA256` used for request hashes took 2.7 s in a release build.
+/// files. SHA-256 (swift-crypto: BoringSSL, SHA-NI here) hashes 100 MB in ~0.1 s of CPU.
 public struct FileDigest: Sendable, Hashable, Codable {
   public var path: String
   public var size: Int64
@@ -42,7 +41,7 @@ public struct FileDigest: Sendable, Hashable, Codable {
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     guard let before = Stamp(fd: fd), !before.isDirectory else { return nil }
-    var hasher = Crypto.SHA256()
+    var hasher = SHA256()
     let chunk = 1 << 20
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
     defer { buffer.deallocate() }
@@ -54,12 +53,12 @@ public struct FileDigest: Sendable, Hashable, Codable {
         return nil
       }
       if n == 0 { break }
-      hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
       total += Int64(n)
     }
     self.path = path
     self.size = total
-    self.sha256 = Self.hex(Array(hasher.finalize()))
+    self.sha256 = SHA256.hexString(hasher.finalize())
     let after = Stamp(fd: fd)
     // Vouch only for a file that did not change while it was read, nor just before.
     self.stamp = after == before && before.changedBefore(started - settleSeconds) ? before.text : nil
@@ -78,17 +77,6 @@ public struct FileDigest: Sendable, Hashable, Codable {
       return known
     }
     return FileDigest(path: path)
-  }
-
-  static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
   }
 
   /// What `stat` says of a file, as compared for adoption.

@@ -3,9 +3,9 @@ import Testing
 
 @testable import GeminiMock
 
-/// The mock's one-shot SHA-256 is SHA-256: the standard vectors, and GeminiAPI's streaming
-/// implementation on every length across the block and padding boundaries.
-@Suite struct OneShotSHA256Tests {
+/// The mock's body digest is SHA-256: the standard vectors, and the same as the streaming digest
+/// on every length across the block and padding boundaries.
+@Suite struct BodyDigestTests {
   static func hex(_ bytes: [UInt8]) -> String {
     bytes.withUnsafeBytes { BodyDigest(of: $0) }.hex
   }

@@ -316,7 +316,7 @@ def batch_mode_checks():
         finally:
             os.unlink(path)
         assert uploaded.name.startswith("files/"), uploaded.name
-        job = client.batches.create(model="gemini-2.5-flash", src=uploaded.name, config={"display_name": "sdk-check"})
+        job = client.batches.create(model="gemini-3.8-flash", src=uploaded.name, config={"display_name": "sdk-check"})
         assert job.name.startswith("batches/"), job.name
         ended = {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
         deadline = time.time() + 60

@@ -104,7 +104,7 @@ enum HTMLReportRenderer {
     if d.topJobs.isEmpty {
       h += "<p class=\"muted\">No priced results.</p>"
     } else {
-      h += "<table><tr><th>job</th><th>model</th><th>cost</th><th>prompt</th><th>output</th></tr>"
+      h += "<table><tr><th>job</th><th>model</th><th>cost</th><th>prompt</th><th>output + thoughts</th></tr>"
       for j in d.topJobs {
         h += "<tr><td>\(e(j.id))</td><td>\(e(j.model))</td><td>\(Fmt.usd(j.costUSD))</td><td>\(Fmt.int(j.promptTokens))</td><td>\(Fmt.int(j.outputTokens))</td></tr>"
       }

@@ -237,6 +237,7 @@ public struct JobCost: Sendable, Codable, Hashable {
   public var model: String
   public var costUSD: Double
   public var promptTokens: Int
+  /// Candidates plus thoughts: the tokens billed at the output rate.
   public var outputTokens: Int
   public init(id: String, model: String, costUSD: Double, promptTokens: Int, outputTokens: Int) {
     self.id = id

@@ -76,7 +76,7 @@ enum TextReportRenderer {
       line()
       line("Most expensive jobs")
       o += table(
-        [["job", "model", "cost", "prompt", "output"]]
+        [["job", "model", "cost", "prompt", "output+thoughts"]]
           + d.topJobs.map { [clean($0.id), clean($0.model), Fmt.usd($0.costUSD), Fmt.int($0.promptTokens), Fmt.int($0.outputTokens)] }, left: [0, 1])
     }
     if t.groundingUSD > 0 {

@@ -19,7 +19,7 @@ public struct MockConfiguration: Sendable {
   public var faultRates: [MockFault: Double] = [:]
   /// The delay used by the `slow-first-byte` fault.
   public var slowFirstByteDelay: Duration = .seconds(30)
-  /// Quotas per model name (`gemini-2.5-flash`); `defaultQuota` applies to models not listed.
+  /// Quotas per model name (`gemini-3.8-flash`); `defaultQuota` applies to models not listed.
   public var quotas: [String: QuotaLimits] = [:]
   public var defaultQuota: QuotaLimits = QuotaLimits()
   /// Mixed into every deterministic choice: same request + same seed = same body.

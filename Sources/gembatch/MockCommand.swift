@@ -55,7 +55,7 @@ struct MockCommand: AsyncParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Quota for one model, e.g. gemini-2.5-flash:rpm=600,tpm=1000000,rpd=10000 (repeatable; overrides --rpm/--tpm/--rpd).",
+      "Quota for one model, e.g. gemini-3.8-flash:rpm=600,tpm=1000000,rpd=10000 (repeatable; overrides --rpm/--tpm/--rpd).",
       valueName: "model:limits"))
   var quota: [String] = []
 

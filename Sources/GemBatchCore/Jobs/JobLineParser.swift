@@ -40,8 +40,14 @@ struct JobLineParser {
   let gate: LocalFileGate
   /// The day the catalog is read on (shutdowns), fixed for the reader's life.
   let checkDate: CalendarDay
-  /// Catalog entries by model name as written, resolved once.
-  private var entries: [String: ModelEntry?] = [:]
+  /// Catalog entries by model name as written, resolved once; by reference, since every line
+  /// reads one (a copy of an entry retains each of its many fields).
+  private var entries: [String: EntryBox] = [:]
+
+  private final class EntryBox {
+    let entry: ModelEntry?
+    init(_ e: ModelEntry?) { entry = e }
+  }
   /// What a line's catalog warnings depend on: once one line has been warned about, lines alike
   /// are not (the reader reports each warning once per model anyway), so a million lines on a
   /// shut-down model build its warning once.
@@ -330,29 +336,29 @@ struct JobLineParser {
     default: break
     }
     let facts = RequestFacts(thinking: thinking, responseModalities: modalities, estimatedInputTokens: estimate, uses: uses)
-    let entry: ModelEntry?
+    let box: EntryBox
     if let hit = entries[model] {
-      entry = hit
+      box = hit
     } else {
-      entry = defaults.catalog.entry(model)
-      if entries.count < 1024 { entries[model] = entry }
+      box = EntryBox(defaults.catalog.entry(model))
+      if entries.count < 1024 { entries[model] = box }
     }
     let key = WarningKey(
       model: model, images: facts.wantsImages, uses: uses,
-      tooLong: entry?.limits?.inputTokens.map { estimate > $0 } ?? false, thinking: thinking != nil)
+      tooLong: box.entry?.limits?.inputTokens.map { estimate > $0 } ?? false, thinking: thinking != nil)
     var findings: [CatalogFinding]
     if warned.contains(key) {
-      findings = defaults.catalog.checkThinking(model: model, entry: entry, config: thinking).filter { $0.severity == .error }
+      findings = defaults.catalog.checkThinking(model: model, entry: box.entry, config: thinking).filter { $0.severity == .error }
     } else {
-      findings = defaults.catalog.preflight(model: model, entry: entry, facts: facts, date: checkDate)
+      findings = defaults.catalog.preflight(model: model, entry: box.entry, facts: facts, date: checkDate)
     }
     let errors = findings.filter { $0.severity == .error }
     if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
     if warned.count < 4096 { warned.insert(key) }
     var warnings = RequestWarnings.check(
-      bodyJSON, model: model, defaultThinking: Self.defaultThinking(model, entry?.thinking))
+      bodyJSON, model: model, defaultThinking: Self.defaultThinking(model, box.entry?.thinking))
     // Stray spaces resolve in the catalog but not at the API, so they are warned about too.
-    if entry == nil || model.trimmingCharacters(in: .whitespaces) != model, let w = modelWarning(model) {
+    if box.entry == nil || Self.hasStraySpace(model), let w = modelWarning(model) {
       // One warning for a name the catalog lacks: the request check's, which says "did you mean".
       findings.removeAll { $0.kind == .unknownModel }
       warnings.insert(w, at: 0)
@@ -363,6 +369,12 @@ struct JobLineParser {
       outputSchema: outputSchema, usesSearch: usesSearch, metadata: o["metadata"],
       maxOutputTokens: gc["maxOutputTokens"]?.intValue, warnings: warnings,
       localFiles: localFiles, localFileBytes: localFileBytes, catalogFindings: findings)
+  }
+
+  /// A space, tab or line break at either end (a byte test: this runs on every line).
+  static func hasStraySpace(_ s: String) -> Bool {
+    func space(_ b: UInt8?) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    return space(s.utf8.first) || space(s.utf8.last)
   }
 
   private mutating func modelWarning(_ model: String) -> RequestWarning? {

@@ -56,29 +56,37 @@ public struct Pricing: Sendable {
     case priced(ModelCatalog.PriceTarget, IntegerPricing?)
   }
 
+  /// A cache entry by reference: read on every answer, so one retain instead of copying the
+  /// catalog entry inside.
+  private final class Box: Sendable {
+    let prepared: Prepared
+    init(_ p: Prepared) { prepared = p }
+  }
+
   /// Prices one answer. Unpriced answers record a catalog notice (one per model and reason).
   public var priceFunction: @Sendable (PriceRequest) -> AnswerPrice {
     let catalog = self.catalog
     let fixed = fixedDate
-    let cache = Mutex<[Key: Prepared]>([:])
+    let cache = Mutex<[Key: Box]>([:])
     return { request in
       var r = request
       if let fixed { r.date = fixed }
       let key = Key(model: r.model, served: r.servedModel, day: r.date.dayNumber, tier: r.tier)
-      var prepared = cache.withLock { $0[key] }
-      if prepared == nil {
+      var box = cache.withLock { $0[key] }
+      if box == nil {
         let p: Prepared
         switch catalog.priceTarget(model: r.model, servedModel: r.servedModel, date: r.date) {
         case .failure(let u): p = .unpriced(u)
         case .success(let t):
           p = .priced(t, catalog.tierPricing(r.tier, row: t.row).flatMap { IntegerPricing(row: t.row, tier: $0) })
         }
+        let b = Box(p)
         cache.withLock { c in
-          if c.count < 4096 { c[key] = p }
+          if c.count < 4096 { c[key] = b }
         }
-        prepared = p
+        box = b
       }
-      switch prepared! {
+      switch box!.prepared {
       case .unpriced(let u):
         catalog.notices.record(u.notice)
         return AnswerPrice(cost: nil, version: catalog.version, servedModel: nil, tier: r.tier)

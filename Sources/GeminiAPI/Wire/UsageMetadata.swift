@@ -113,6 +113,15 @@ public struct UsageMetadata: Codable, Sendable, Hashable {
       return "\(first) is not an integer in range" + (u.count > 1 ? " (and \(u.count - 1) more)" : "")
     }
     let limit = max(0, min(limit, Self.countLimit))
+    // The usual answer: every count in range, found without building the lists below.
+    func fine(_ v: Int?) -> Bool { v.map { $0 >= 0 && $0 <= limit } ?? true }
+    func fine(_ l: [ModalityTokenCount]?) -> Bool { l?.allSatisfy { fine($0.tokenCount) } ?? true }
+    if fine(promptTokenCount), fine(cachedContentTokenCount), fine(candidatesTokenCount), fine(thoughtsTokenCount),
+      fine(toolUsePromptTokenCount), fine(totalTokenCount), fine(promptTokensDetails), fine(candidatesTokensDetails),
+      fine(cacheTokensDetails), fine(toolUsePromptTokensDetails)
+    {
+      return nil
+    }
     func check(_ name: String, _ v: Int?) -> String? {
       guard let v else { return nil }
       if v < 0 { return "\(name) is negative (\(v))" }

@@ -46,7 +46,14 @@ struct JobLineParser {
 
   private final class EntryBox {
     let entry: ModelEntry?
-    init(_ e: ModelEntry?) { entry = e }
+    /// What every line reads, kept apart so that reading it copies nothing else of the entry.
+    let inputLimit: Int?
+    let thinking: ThinkingRule?
+    init(_ e: ModelEntry?) {
+      entry = e
+      inputLimit = e?.limits?.inputTokens
+      thinking = e?.thinking
+    }
   }
   /// What a line's catalog warnings depend on: once one line has been warned about, lines alike
   /// are not (the reader reports each warning once per model anyway), so a million lines on a
@@ -345,10 +352,12 @@ struct JobLineParser {
     }
     let key = WarningKey(
       model: model, images: facts.wantsImages, uses: uses,
-      tooLong: box.entry?.limits?.inputTokens.map { estimate > $0 } ?? false, thinking: thinking != nil)
+      tooLong: box.inputLimit.map { estimate > $0 } ?? false, thinking: thinking != nil)
     var findings: [CatalogFinding]
     if warned.contains(key) {
-      findings = defaults.catalog.checkThinking(model: model, entry: box.entry, config: thinking).filter { $0.severity == .error }
+      findings =
+        thinking == nil
+        ? [] : defaults.catalog.checkThinking(model: model, entry: box.entry, config: thinking).filter { $0.severity == .error }
     } else {
       findings = defaults.catalog.preflight(model: model, entry: box.entry, facts: facts, date: checkDate)
     }
@@ -356,7 +365,7 @@ struct JobLineParser {
     if !errors.isEmpty { throw Failure(.thinkingConfig, errors.map(\.message).joined(separator: "; ")) }
     if warned.count < 4096 { warned.insert(key) }
     var warnings = RequestWarnings.check(
-      bodyJSON, model: model, defaultThinking: Self.defaultThinking(model, box.entry?.thinking))
+      bodyJSON, model: model, defaultThinking: Self.defaultThinking(model, box.thinking))
     // Stray spaces resolve in the catalog but not at the API, so they are warned about too.
     if box.entry == nil || Self.hasStraySpace(model), let w = modelWarning(model) {
       // One warning for a name the catalog lacks: the request check's, which says "did you mean".

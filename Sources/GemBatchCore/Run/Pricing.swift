@@ -56,11 +56,23 @@ public struct Pricing: Sendable {
     case priced(ModelCatalog.PriceTarget, IntegerPricing?)
   }
 
-  /// A cache entry by reference: read on every answer, so one retain instead of copying the
-  /// catalog entry inside.
+  /// A cache entry by reference, with what every answer reads kept apart (the integer pricing
+  /// and the served id): reading them copies nothing of the catalog entry inside.
   private final class Box: Sendable {
     let prepared: Prepared
-    init(_ p: Prepared) { prepared = p }
+    let integer: IntegerPricing?
+    let servedId: String?
+    init(_ p: Prepared) {
+      prepared = p
+      switch p {
+      case .unpriced:
+        integer = nil
+        servedId = nil
+      case .priced(let t, let i):
+        integer = i
+        servedId = t.entry.id
+      }
+    }
   }
 
   /// Prices one answer. Unpriced answers record a catalog notice (one per model and reason).
@@ -86,16 +98,17 @@ public struct Pricing: Sendable {
         }
         box = b
       }
-      switch box!.prepared {
+      let plan = box!
+      if let integer = plan.integer, r.searchQueries == 0, r.mapsPrompts == 0,
+        let usd = integer.costUSD(usage: r.usage, images: r.images)
+      {
+        return AnswerPrice(cost: usd, version: catalog.version, servedModel: plan.servedId, tier: r.tier)
+      }
+      switch plan.prepared {
       case .unpriced(let u):
         catalog.notices.record(u.notice)
         return AnswerPrice(cost: nil, version: catalog.version, servedModel: nil, tier: r.tier)
-      case .priced(let t, let integer):
-        if let integer, r.searchQueries == 0, r.mapsPrompts == 0,
-          let usd = integer.costUSD(usage: r.usage, images: r.images)
-        {
-          return AnswerPrice(cost: usd, version: catalog.version, servedModel: t.entry.id, tier: r.tier)
-        }
+      case .priced(let t, _):
         switch catalog.breakdown(t, r) {
         case .priced(let c):
           return AnswerPrice(cost: c.totalUSD, version: c.priceVersion, servedModel: t.entry.id, tier: r.tier)

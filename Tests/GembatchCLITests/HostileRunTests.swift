@@ -5,7 +5,7 @@ import Testing
 
 /// The real binary against servers that lie about usage and echo the key back.
 @Suite(.serialized) struct HostileRunTests {
-  static let key = "AIzaSyHOSTILE-cli_0123456789abcdefghij"
+  static let key = "TESTkeyHOSTILE-cli_0123456789abcdefghij"
   static let env = ["GEMINI_API_KEY": key]
 
   static func jobs(_ dir: URL, count: Int, name: String = "jobs.jsonl") throws -> URL {

@@ -5,7 +5,7 @@ import Testing
 
 /// The client against servers that echo the key back, in every status a proxy might use.
 struct HostileServerClientTests {
-  static let key = "AIzaSyHOSTILE-echo_0123456789abcdefgh"
+  static let key = "TESTkeyHOSTILE-echo_0123456789abcdefgh"
   static let requestBody = Data(#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]}]}"#.utf8)
   static let b64 = Data("GEMINI_API_KEY=\(key)\0HOME=/root".utf8).base64EncodedString()
 

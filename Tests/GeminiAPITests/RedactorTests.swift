@@ -5,7 +5,7 @@ import Testing
 
 /// The key never comes back out of the client, whatever form a server echoes it in.
 struct RedactorTests {
-  static let key = "AIzaSyD-hostile_0123456789abcdefXYZ+/="
+  static let key = "TESTkeyD-hostile_0123456789abcdefXYZ+/="
   let r = Redactor(secret: Self.key)
 
   @Test func everyEncodingOfTheKeyIsRedacted() throws {

@@ -134,11 +134,11 @@ struct GeminiClientTests {
 
   @Test func aStalledBodyHitsTheReadTimeout() async throws {
     let full = Raw.response(body: Self.okBody)
-    try await ScriptedServer.with({ _ in [.write(full.prefix(full.count - 20)), .pause(.seconds(30))] }) { server in
-      let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .milliseconds(300), total: .seconds(10))
-      let started = ContinuousClock.now
+    try await ScriptedServer.with({ _ in [.write(full.prefix(full.count - 20)), .pause(.seconds(30)), .close] }) { server in
+      // The total timeout is longer than the server's stall, after which it closes the connection
+      // (a truncated body): a timeout can only be the read timeout's, with no wall-clock bound.
+      let timeouts = GeminiClient.Timeouts(connect: .seconds(2), read: .milliseconds(300), total: .seconds(120))
       let e = try await withClient(server, timeouts: timeouts) { await $0.generateContent(model: "m", body: Self.requestBody) }
-      #expect(ContinuousClock.now - started < .seconds(15))  // far below the server's 30 s stall, loose for loaded machines
       #expect(e.error?.code == .timeout)
       // Under load the timeout may fire before the head is handed over; either way what arrived is kept.
       #expect(e.httpStatus == nil || e.httpStatus == 200)
@@ -265,14 +265,14 @@ struct GeminiClientTests {
   }
 
   @Test func cancellationIsReportedAsCancelled() async throws {
-    try await ScriptedServer.with({ _ in [.pause(.seconds(30))] }) { server in
+    try await ScriptedServer.with({ _ in [.pause(.seconds(30)), .close] }) { server in
       try await withClient(server) { client in
         let task = Task { await client.generateContent(model: "m", body: Self.requestBody) }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
-        let started = ContinuousClock.now
+        // `.cancelled` (not the timeout or the lost connection of the server's 30 s stall) is
+        // the proof; no wall-clock bound, which a loaded machine can overrun.
         let e = await task.value
-        #expect(ContinuousClock.now - started < .seconds(15))
         #expect(e.error?.code == .cancelled)
       }
     }

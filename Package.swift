@@ -66,13 +66,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .testTarget(name: "GeminiAPITests", dependencies: ["GeminiAPI", "GeminiMock",
+    // The scripted loopback server the client and CLI tests share (raw bytes, stalls, cut bodies).
+    .target(
+      name: "LoopbackServer",
+      dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+      path: "Tests/Support/LoopbackServer"
+    ),
+    .testTarget(name: "GeminiAPITests", dependencies: ["GeminiAPI", "GeminiMock", "LoopbackServer",
       .product(name: "Hummingbird", package: "hummingbird")]),
     .testTarget(name: "GeminiCatalogTests", dependencies: ["GeminiCatalog", "GeminiAPI"]),
     .testTarget(name: "GeminiMockTests", dependencies: ["GeminiMock", "GeminiAPI", "GeminiCatalog"]),
     .testTarget(name: "GemBatchCoreTests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI", "GeminiCatalog"]),
-    .testTarget(name: "GembatchCLITests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI", "GeminiCatalog",
-      .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+    .testTarget(name: "GembatchCLITests", dependencies: ["GemBatchCore", "GeminiMock", "GeminiAPI", "GeminiCatalog", "LoopbackServer"]),
   ],
   swiftLanguageModes: [.v6]
 )

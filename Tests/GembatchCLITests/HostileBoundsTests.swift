@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackServer
 import GRDB
 import GeminiAPI
 import Testing
@@ -35,7 +36,7 @@ import Testing
     let plan = try await CLI.run(["plan", file.path, "--model", "gemini-2.5-flash"], timeout: 60)
     #expect(plan.status == 2)
 
-    try await HostileServer.with({ _, _ in Reply.full(Reply.answer(usage: "{}")) }) { server in
+    try await ScriptedServer.with({ _, _ in Reply.full(Reply.answer(usage: "{}")) }) { server in
       let db = root.appendingPathComponent("s.sqlite")
       let r = try await CLI.run(
         [
@@ -77,13 +78,13 @@ import Testing
     let db = dir.appendingPathComponent("s.sqlite")
     let mib = Data(repeating: UInt8(ascii: "a"), count: 1 << 20)
     // Every answer is 64 MiB: half announce it, half are chunked without a length.
-    try await HostileServer.with({ _, n in
+    try await ScriptedServer.with({ _, n in
       if n % 2 == 0 {
         return [.write(Reply.head(status: 200, contentLength: 64 << 20)), .repeated(mib, times: 64)]
       }
       return [
-        .write(Reply.head(status: 200, contentLength: nil)), .repeated(Reply.chunk(mib), times: 64),
-        .write(Reply.lastChunk),
+        .write(Reply.head(status: 200, contentLength: nil)), .repeated(Raw.chunk(mib), times: 64),
+        .write(Raw.lastChunk),
       ]
     }) { server in
       let r = try await MeasuredRun.run(
@@ -128,7 +129,7 @@ import Testing
     let db = dir.appendingPathComponent("s.sqlite")
     let body =
       headers.isEmpty ? Self.retryInfoYears : #"{"error":{"code":503,"message":"later","status":"UNAVAILABLE"}}"#
-    try await HostileServer.with({ _, _ in Reply.full(status: headers.isEmpty ? 429 : 503, headers: headers, body) }) {
+    try await ScriptedServer.with({ _, _ in Reply.full(status: headers.isEmpty ? 429 : 503, headers: headers, body) }) {
       server in
       let r = try await CLI.run(
         [
@@ -168,7 +169,7 @@ import Testing
     let evil =
       #"bad \u001b[2J\u001b]52;c;cHduZWQ=\u0007\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\rOK all good\u009b31m"#
       + String(repeating: "x", count: 5000)
-    try await HostileServer.with({ _, _ in
+    try await ScriptedServer.with({ _, _ in
       Reply.full(status: 400, #"{"error":{"code":400,"message":"\#(evil)","status":"INVALID_ARGUMENT"}}"#)
     }) { server in
       let run = try await CLI.run(
@@ -205,7 +206,7 @@ import Testing
     let answer = Reply.answer(
       text: #"=HYPERLINK(\"https://evil.example\",\"invoice\")"#,
       usage: #"{"promptTokenCount":2,"candidatesTokenCount":3}"#)
-    try await HostileServer.with({ _, _ in Reply.full(answer) }) { server in
+    try await ScriptedServer.with({ _, _ in Reply.full(answer) }) { server in
       let run = try await CLI.run(
         ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none"], env: Self.env, timeout: 60)
       #expect(run.status == 0, "\(run.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackServer
 import GRDB
 import GeminiAPI
 import Testing
@@ -16,7 +17,7 @@ import Testing
     return url
   }
 
-  static func run(_ server: HostileServer, _ file: URL, db: URL, _ extra: [String] = [], env: [String: String] = env)
+  static func run(_ server: ScriptedServer, _ file: URL, db: URL, _ extra: [String] = [], env: [String: String] = env)
     async throws -> CLI.Result
   {
     try await CLI.run(
@@ -38,7 +39,7 @@ import Testing
       #"{"promptTokenCount":1e30,"candidatesTokenCount":99999999999999999999999999}"#,
       #"{"promptTokenCount":10,"candidatesTokenCount":5,"totalTokenCount":15}"#,
     ]
-    try await HostileServer.with({ _, n in Reply.full(Reply.answer(usage: usages[n % 4])) }) { server in
+    try await ScriptedServer.with({ _, n in Reply.full(Reply.answer(usage: usages[n % 4])) }) { server in
       let r = try await Self.run(server, file, db: db, ["--concurrency", "1", "--progress", "json"])
       #expect(r.status == 0 && !r.terminatedBySignal, "\(r.stderr)")
       #expect(server.requests.count == 4, "each job once: nothing crashed, nothing was sent again")
@@ -65,7 +66,7 @@ import Testing
   }
 
   /// Every answer in which a server echoes the key: none may leave it in any file or stream.
-  static let echoes: [(name: String, reply: [HostileServer.Step])] = {
+  static let echoes: [(name: String, reply: [ScriptedServer.Step])] = {
     let k = key
     let b64 = Data("PATH=/bin\0GEMINI_API_KEY=\(k)\0HOME=/".utf8).base64EncodedString()
     let esc = k.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -109,7 +110,7 @@ import Testing
     let dir = try CLI.tempDir()
     let file = try Self.jobs(dir, count: 2)
     let db = dir.appendingPathComponent("s.sqlite")
-    try await HostileServer.with({ _, _ in reply }) { server in
+    try await ScriptedServer.with({ _, _ in reply }) { server in
       let run = try await Self.run(server, file, db: db, ["--max-attempts", "2", "--progress", "json"])
       #expect(!run.terminatedBySignal)
       #expect(server.requests.allSatisfy { $0.header("x-goog-api-key") == Self.key }, "the key did go, in its header")
@@ -154,7 +155,7 @@ import Testing
     let file = try Self.jobs(dir, count: 1)
     let db = dir.appendingPathComponent("s.sqlite")
     let bad = "AIzaSy-ctl\u{1B}]0;pwned\u{7}-0123456789"
-    try await HostileServer.with({ _, _ in Reply.full("{}") }) { server in
+    try await ScriptedServer.with({ _, _ in Reply.full("{}") }) { server in
       for env in [["GEMINI_API_KEY": bad], ["GEMINI_API_KEY": "AIzaSy-newline\nsecond-line-0123"]] {
         let r = try await Self.run(server, file, db: db, env: env)
         #expect(r.status == 2, "\(r.stderr)")
@@ -179,7 +180,7 @@ import Testing
     let dir = try CLI.tempDir()
     let file = try Self.jobs(dir, count: 1)
     let db = dir.appendingPathComponent("s.sqlite")
-    try await HostileServer.with({ _, _ in [.pause(.seconds(600))] }) { server in
+    try await ScriptedServer.with({ _, _ in [.pause(.seconds(600))] }) { server in
       for crash in 1...2 {
         let (p, _, _) = try CLI.start(
           ["run", file.path, "--db", db.path, "--endpoint", server.url, "--progress", "none", "--max-attempts", "2"],

@@ -5,25 +5,33 @@ import Synchronization
 
 /// A tiny HTTP/1.1 server on 127.0.0.1, port 0, that answers each request with a script of raw
 /// writes, pauses and closes. Raw bytes let the tests cut bodies, lie about content-length, split
-/// SSE events across TCP writes and stall, which a framework server would not allow.
-final class ScriptedServer: Sendable {
-  struct Request: Sendable {
-    var requestLine: String
-    var headers: [(name: String, value: String)]
-    var body: Data
-    var path: String { requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
-    func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+/// SSE events across TCP writes, stall, and send bodies far larger than the test holds (one
+/// chunk written many times), which a framework server would not allow. The client tests talk to
+/// it in process; the CLI tests point the real binary at it.
+public final class ScriptedServer: Sendable {
+  public struct Request: Sendable {
+    public var requestLine: String
+    public var headers: [(name: String, value: String)]
+    public var body: Data
+    public var bodyBytes: Int { body.count }
+    public var path: String { requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
+    public func header(_ name: String) -> String? {
+      headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
   }
 
-  enum Step: Sendable {
+  public enum Step: Sendable {
     case write(Data)
+    /// `chunk` written `times` times, each flushed.
+    case repeated(Data, times: Int)
     case pause(Duration)
     case close
   }
 
-  typealias Script = @Sendable (Request) -> [Step]
+  /// The steps for a request and its 0-based number.
+  public typealias Script = @Sendable (Request, Int) -> [Step]
 
-  let port: Int
+  public let port: Int
   private let channel: Channel
   private let box: StateBox
 
@@ -33,11 +41,19 @@ final class ScriptedServer: Sendable {
     self.box = box
   }
 
-  var requests: [Request] { box.state.withLock { $0.requests } }
-  var baseURL: String { "http://127.0.0.1:\(port)" }
+  public var requests: [Request] { box.state.withLock { $0.requests } }
+  public var baseURL: String { "http://127.0.0.1:\(port)" }
+  public var url: String { baseURL }
+
+  /// `with(_:_:)` for a script that does not care which request this is.
+  public static func with<T>(
+    _ script: @escaping @Sendable (Request) -> [Step], _ body: (ScriptedServer) async throws -> T
+  ) async throws -> T {
+    try await with({ request, _ in script(request) }, body)
+  }
 
   /// Starts a server, runs `body`, and closes the server and its connections on every path.
-  static func with<T>(_ script: @escaping Script, _ body: (ScriptedServer) async throws -> T) async throws -> T {
+  public static func with<T>(_ script: @escaping Script, _ body: (ScriptedServer) async throws -> T) async throws -> T {
     let box = StateBox()
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -65,7 +81,7 @@ final class ScriptedServer: Sendable {
   }
 
   /// A port with nothing listening (bound, then closed).
-  static func closedPort() async throws -> Int {
+  public static func closedPort() async throws -> Int {
     let ch = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
     let port = ch.localAddress!.port!
     try await ch.close()
@@ -99,19 +115,25 @@ final class ScriptedServer: Sendable {
     func process(channel: Channel, eventLoop: EventLoop) {
       guard !busy, let request = takeRequest() else { return }
       busy = true
-      box.state.withLock { $0.requests.append(request) }
-      let steps = script(request)
+      let n = box.state.withLock { s -> Int in
+        s.requests.append(request)
+        return s.requests.count - 1
+      }
+      let steps = script(request, n)
       let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
       Task {
         var closed = false
+        func write(_ d: Data) async {
+          var out = channel.allocator.buffer(capacity: d.count)
+          out.writeBytes(d)
+          try? await channel.writeAndFlush(out)
+        }
         for step in steps where !closed && channel.isActive {
           switch step {
-          case .write(let d):
-            var out = channel.allocator.buffer(capacity: d.count)
-            out.writeBytes(d)
-            try? await channel.writeAndFlush(out)
-          case .pause(let d):
-            try? await Task.sleep(for: d)
+          case .write(let d): await write(d)
+          case .repeated(let d, let times):
+            for _ in 0..<times where channel.isActive { await write(d) }
+          case .pause(let d): try? await Task.sleep(for: d)
           case .close:
             try? await channel.close()
             closed = true
@@ -127,9 +149,14 @@ final class ScriptedServer: Sendable {
     }
 
     private func takeRequest() -> Request? {
-      let sep: [UInt8] = [13, 10, 13, 10]
-      guard buffer.count >= 4, let end = (0...(buffer.count - 4)).first(where: { Array(buffer[$0..<$0 + 4]) == sep })
-      else { return nil }
+      guard buffer.count >= 4 else { return nil }
+      var end: Int?
+      for i in 0...(buffer.count - 4)
+      where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+        end = i
+        break
+      }
+      guard let end else { return nil }
       let head = String(decoding: buffer[..<end], as: UTF8.self)
       var lines = head.components(separatedBy: "\r\n")
       let requestLine = lines.removeFirst()
@@ -144,29 +171,4 @@ final class ScriptedServer: Sendable {
       return Request(requestLine: requestLine, headers: headers, body: body)
     }
   }
-}
-
-/// Raw HTTP response helpers.
-enum Raw {
-  static func response(
-    status: Int = 200, reason: String = "OK", contentType: String = "application/json", headers: [String] = [],
-    body: Data, contentLength: Int? = nil
-  ) -> Data {
-    var head = "HTTP/1.1 \(status) \(reason)\r\ncontent-type: \(contentType)\r\n"
-    head += "content-length: \(contentLength ?? body.count)\r\n"
-    for h in headers { head += h + "\r\n" }
-    head += "\r\n"
-    return Data(head.utf8) + body
-  }
-
-  static func response(status: Int = 200, reason: String = "OK", contentType: String = "application/json", headers: [String] = [], body: String) -> Data {
-    response(status: status, reason: reason, contentType: contentType, headers: headers, body: Data(body.utf8))
-  }
-
-  /// The head of a chunked SSE response; follow it with `chunk(_:)`s and `lastChunk`.
-  static let sseHead = Data("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n".utf8)
-
-  static func chunk(_ d: Data) -> Data { Data((String(d.count, radix: 16) + "\r\n").utf8) + d + Data("\r\n".utf8) }
-  static func chunk(_ s: String) -> Data { chunk(Data(s.utf8)) }
-  static let lastChunk = Data("0\r\n\r\n".utf8)
 }
